@@ -1,0 +1,347 @@
+//! The validated registry: every value here has passed the loader's rules, so the rest of the
+//! service never re-checks them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::lifetime::Lifetime;
+
+/// A language tag such as `en` or `pt-br`, lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Lang(String);
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        let lower = s.trim().to_ascii_lowercase().replace('_', "-");
+        let mut parts = lower.split('-');
+        let primary = parts.next()?;
+        let primary_ok =
+            (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
+        let rest_ok = parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        (primary_ok && rest_ok).then_some(Lang(lower))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The primary subtag: `pt` for `pt-br`.
+    pub fn primary(&self) -> &str {
+        self.0.split('-').next().unwrap_or(&self.0)
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A text in one or more languages; always holds the registry's default language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Text(BTreeMap<Lang, String>);
+
+impl Text {
+    /// Builds a text; the loader has checked that `default` is present.
+    pub(crate) fn new(by_lang: BTreeMap<Lang, String>) -> Text {
+        Text(by_lang)
+    }
+
+    /// The text in `lang`, else in `default`.
+    pub fn get<'a>(&'a self, lang: &Lang, default: &Lang) -> &'a str {
+        self.0
+            .get(lang)
+            .or_else(|| self.0.get(default))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// A category id: `[a-z0-9_-]+`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CategoryId(String);
+
+impl CategoryId {
+    pub fn parse(s: &str) -> Option<CategoryId> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
+        ok.then(|| CategoryId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CategoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A cookie name (an RFC 6265 token) or a pattern with `*`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct CookieName(String);
+
+impl CookieName {
+    pub fn parse(s: &str) -> Option<CookieName> {
+        const SEPARATORS: &[u8] = b"()<>@,;:\\\"/[]?={} \t";
+        let ok = !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() && (!SEPARATORS.contains(&b)));
+        ok.then(|| CookieName(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_pattern(&self) -> bool {
+        self.0.contains('*')
+    }
+}
+
+/// An origin: scheme, host and optional port, no path (`https://www.example.com`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn parse(s: &str) -> Result<Origin, &'static str> {
+        let url = HttpUrl::parse(s)?;
+        let after_host = &url.0[url.1.end..];
+        let path = after_host.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit());
+        if !(path.is_empty() || path == "/") {
+            return Err(
+                "an origin has no path, query or fragment (e.g. \"https://www.example.com\")",
+            );
+        }
+        let port = after_host
+            .strip_prefix(':')
+            .map(|p| p.trim_end_matches('/'));
+        if let Some(port) = port
+            && port.parse::<u16>().is_err()
+        {
+            return Err("the port is not a number from 0 to 65535");
+        }
+        Ok(Origin(url.0.trim_end_matches('/').to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An absolute `http` or `https` URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpUrl(String, std::ops::Range<usize>);
+
+impl HttpUrl {
+    pub fn parse(s: &str) -> Result<HttpUrl, &'static str> {
+        let rest = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .ok_or("an absolute URL starts with https:// or http://")?;
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("a URL cannot contain spaces or control characters");
+        }
+        let start = s.len() - rest.len();
+        let host_len = rest
+            .find(|c| matches!(c, ':' | '/' | '?' | '#'))
+            .unwrap_or(rest.len());
+        let host = &rest[..host_len];
+        let host_ok = !host.is_empty()
+            && !host.contains('@')
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']'));
+        if !host_ok {
+            return Err("the URL has no valid host name");
+        }
+        Ok(HttpUrl(s.to_owned(), start..start + host_len))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn host(&self) -> &str {
+        &self.0[self.1.clone()]
+    }
+}
+
+impl Serialize for HttpUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// Where a tracker keeps its data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Cookie,
+    LocalStorage,
+    SessionStorage,
+    Pixel,
+}
+
+impl Kind {
+    pub const NAMES: [&'static str; 4] = ["cookie", "local-storage", "session-storage", "pixel"];
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Some(match s {
+            "cookie" => Kind::Cookie,
+            "local-storage" => Kind::LocalStorage,
+            "session-storage" => Kind::SessionStorage,
+            "pixel" => Kind::Pixel,
+            _ => return None,
+        })
+    }
+
+    /// The key of this kind's name among the interface texts.
+    pub fn text_key(self) -> &'static str {
+        match self {
+            Kind::Cookie => "kind_cookie",
+            Kind::LocalStorage => "kind_local_storage",
+            Kind::SessionStorage => "kind_session_storage",
+            Kind::Pixel => "kind_pixel",
+        }
+    }
+}
+
+/// The Google Consent Mode v2 signals a category may grant.
+pub const GOOGLE_SIGNALS: [&str; 7] = [
+    "ad_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "analytics_storage",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+];
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Site {
+    pub name: Text,
+    pub url: HttpUrl,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    pub origins: Vec<Origin>,
+    pub languages: Vec<Lang>,
+    pub consent_days: u32,
+    pub honor_gpc: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookie_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "iso_date")]
+    pub updated: Option<time::Date>,
+}
+
+/// `2026-11-01`, as written in `cookies.toml`.
+fn iso_date<S: serde::Serializer>(date: &Option<time::Date>, s: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
+impl Site {
+    /// The default language: the first of `languages`.
+    pub fn default_lang(&self) -> &Lang {
+        &self.languages[0]
+    }
+
+    /// True when `domain` (a cookie's `domain`) belongs to the site's own host.
+    pub fn is_first_party(&self, domain: Option<&str>) -> bool {
+        let Some(domain) = domain else { return true };
+        let d = domain.trim_start_matches('.').to_ascii_lowercase();
+        let host = self.url.host().to_ascii_lowercase();
+        host == d || host.ends_with(&format!(".{d}")) || d.ends_with(&format!(".{host}"))
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Category {
+    pub id: CategoryId,
+    pub title: Text,
+    pub description: Text,
+    pub required: bool,
+    pub google_consent: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cookie {
+    pub name: CookieName,
+    pub category: CategoryId,
+    /// `None` means the site itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Text>,
+    pub purpose: Text,
+    pub expires: Lifetime,
+    pub kind: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy_url: Option<HttpUrl>,
+}
+
+/// Presentation switches for the banner (`[banner]` in `cookies.toml`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BannerOptions {
+    /// Show a small floating button that reopens the preferences after a decision.
+    pub floating_button: bool,
+}
+
+/// A loaded, valid registry.
+#[derive(Clone, Debug, Serialize)]
+pub struct Registry {
+    pub site: Site,
+    pub categories: Vec<Category>,
+    pub cookies: Vec<Cookie>,
+    pub banner: BannerOptions,
+    /// Per-site overrides of the built-in interface texts, by language then key.
+    pub texts: BTreeMap<Lang, BTreeMap<String, String>>,
+    pub revision: String,
+}
+
+impl Registry {
+    pub fn default_lang(&self) -> &Lang {
+        self.site.default_lang()
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id.as_str() == id)
+    }
+
+    pub fn cookies_in<'a>(&'a self, id: &'a CategoryId) -> impl Iterator<Item = &'a Cookie> + 'a {
+        self.cookies.iter().filter(move |c| &c.category == id)
+    }
+
+    /// The provider's name in `lang`; the site's name when the cookie is the site's own.
+    pub fn provider_name<'a>(&'a self, cookie: &'a Cookie, lang: &Lang) -> &'a str {
+        let default = self.default_lang();
+        cookie
+            .provider
+            .as_ref()
+            .unwrap_or(&self.site.name)
+            .get(lang, default)
+    }
+
+    /// The best of the registry's languages for `wanted`, matching `pt-br` to `pt` and back.
+    pub fn pick_lang(&self, wanted: &Lang) -> Option<&Lang> {
+        let langs = &self.site.languages;
+        langs
+            .iter()
+            .find(|l| *l == wanted)
+            .or_else(|| langs.iter().find(|l| l.primary() == wanted.primary()))
+    }
+}

@@ -1,0 +1,22 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use crate::startup::State;
+
+/// The registry as JSON, revalidated by ETag so pollers pay a 304.
+#[get("/api/v1/registry")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn registry(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let served = state.live.get();
+    let etag = served.registry_etag.as_str();
+    if super::etag_matches(&req, etag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(served.registry_json.clone())
+}

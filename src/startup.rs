@@ -1,0 +1,189 @@
+//! Building and running the service: load the registry, open the store, bind, serve.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::registry::{self, LoadError};
+use crate::served::{Live, Served};
+use crate::store::{Store, StoreError};
+
+/// Everything the service needs to start.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub bind: String,
+    /// Enables the admin API; `None` closes it (404).
+    pub admin_token: Option<String>,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    pub fn new(config: impl Into<PathBuf>, data: impl Into<PathBuf>, bind: &str) -> Settings {
+        Settings {
+            config: config.into(),
+            data: data.into(),
+            bind: bind.to_owned(),
+            admin_token: None,
+            workers: None,
+        }
+    }
+}
+
+/// Shared by every request handler.
+pub struct State {
+    pub live: Live,
+    pub store: Store,
+    pub settings: Settings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Registry(#[from] LoadError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot watch {path} for edits: {source}")]
+    Watch {
+        path: String,
+        #[source]
+        source: notify::Error,
+    },
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    _watcher: notify::RecommendedWatcher,
+}
+
+impl Application {
+    /// Loads and checks everything, then binds; any problem is a start-up error.
+    pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let loaded = registry::load_file(&settings.config)?;
+        for warning in loaded.warnings.diagnostics.iter() {
+            tracing::warn!(
+                "{}:{}:{}: {}",
+                loaded.warnings.file,
+                warning.line,
+                warning.column,
+                warning.message
+            );
+        }
+        let store = Store::open(&settings.data)?;
+        let served = Served::build(loaded.registry);
+        archive(&store, &served)?;
+        let live = Live::new(settings.config.clone(), served);
+
+        let watcher = {
+            let (live, store) = (live.clone(), store.clone());
+            registry::watch(&settings.config, move || reload(&live, &store)).map_err(|source| {
+                StartError::Watch {
+                    path: settings.config.display().to_string(),
+                    source,
+                }
+            })?
+        };
+
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                addr: settings.bind.clone(),
+                source,
+            })?
+            .port();
+        let workers = settings.workers;
+        let state = web::Data::new(State {
+            live,
+            store,
+            settings,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(crate::routes::security_headers))
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(from_fn(crate::routes::log_requests))
+                .configure(crate::routes::configure)
+                .default_service(web::to(crate::routes::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            addr: format!("port {port}"),
+            source,
+        })?;
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            _watcher: watcher,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Application {
+            server, _watcher, ..
+        } = self;
+        let result = server.await;
+        drop(_watcher);
+        result
+    }
+}
+
+/// Keeps every snapshot the service is about to serve, before it serves it.
+fn archive(store: &Store, served: &Served) -> Result<(), StoreError> {
+    for snapshot in served.snapshots.values() {
+        store.archive_snapshot(&snapshot.shown, &snapshot.json)?;
+    }
+    Ok(())
+}
+
+/// Applies an edit of the registry file; a broken edit is logged and the last good one stays.
+fn reload(live: &Live, store: &Store) {
+    let loaded = match registry::load_file(live.path()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            tracing::error!("registry edit rejected, still serving the last good one:\n{e}");
+            return;
+        }
+    };
+    for warning in loaded.warnings.diagnostics.iter() {
+        tracing::warn!(
+            "{}:{}:{}: {}",
+            loaded.warnings.file,
+            warning.line,
+            warning.column,
+            warning.message
+        );
+    }
+    let served = Served::build(loaded.registry);
+    if let Err(e) = archive(store, &served) {
+        tracing::error!(error = %e, "cannot archive the new registry's snapshots; still serving the last good one");
+        return;
+    }
+    let before = live.get().registry.revision.clone();
+    let after = served.registry.revision.clone();
+    live.replace(served);
+    tracing::info!(%before, %after, "registry reloaded");
+}
