@@ -1,1 +1,99 @@
+//! `GET /api/v1/registry`, `/healthz`, the demo page and JSON errors.
+
 use crate::helpers::*;
+
+#[actix_web::test]
+async fn the_registry_json_has_everything_a_client_needs() {
+    let app = spawn_app(SMALL).await;
+    let json = app.get_json("/api/v1/registry").await;
+    assert_eq!(json["site"]["name"]["en"], "Example");
+    assert_eq!(json["site"]["url"], "https://www.example.com");
+    assert_eq!(json["site"]["consent_days"], 182);
+    assert_eq!(json["site"]["honor_gpc"], true);
+    assert_eq!(json["languages"], serde_json::json!(["en", "fr"]));
+    let revision = json["revision"].as_str().unwrap();
+    assert_eq!(revision.len(), 8);
+    for lang in ["en", "fr"] {
+        let shown = json["shown"][lang].as_str().unwrap();
+        assert_eq!(shown.len(), 16, "shown hash of {lang}");
+    }
+    assert_ne!(json["shown"]["en"], json["shown"]["fr"]);
+    assert_eq!(json["categories"][1]["id"], "analytics");
+    assert_eq!(json["categories"][1]["title"]["fr"], "Mesure d'audience");
+    assert_eq!(
+        json["categories"][1]["google_consent"],
+        serde_json::json!(["analytics_storage"])
+    );
+    assert_eq!(json["categories"][0]["required"], true);
+    assert_eq!(json["cookies"][1]["name"], "_ga");
+    assert_eq!(json["cookies"][1]["expires"], "13 months");
+    assert_eq!(json["cookies"][1]["kind"], "cookie");
+}
+
+#[actix_web::test]
+async fn the_registry_is_revalidated_with_its_etag() {
+    let app = spawn_app(SMALL).await;
+    let (status, headers, _) = app.get("/api/v1/registry").await;
+    assert_eq!(status, 200);
+    let etag = headers
+        .get("etag")
+        .expect("an ETag")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "strong ETag {etag}"
+    );
+    let res = app
+        .client
+        .get(app.url("/api/v1/registry"))
+        .insert_header(("If-None-Match", etag.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 304);
+    assert_eq!(res.headers().get("etag").unwrap().to_str().unwrap(), etag);
+    let res = app
+        .client
+        .get(app.url("/api/v1/registry"))
+        .insert_header(("If-None-Match", "\"stale\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+}
+
+#[actix_web::test]
+async fn health_is_ok_when_the_store_is_writable() {
+    let app = spawn_app(SMALL).await;
+    let (status, _, body) = app.get("/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+}
+
+#[actix_web::test]
+async fn the_demo_page_links_the_policy() {
+    let app = spawn_app(SMALL).await;
+    let (status, headers, body) = app.get("/").await;
+    assert_eq!(status, 200);
+    assert!(
+        headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(body.contains("href=\"/cookie-policy\""), "{body}");
+}
+
+#[actix_web::test]
+async fn unknown_paths_get_a_json_error() {
+    let app = spawn_app(SMALL).await;
+    let (status, headers, body) = app.get("/no/such/thing").await;
+    assert_eq!(status, 404);
+    assert_eq!(headers.get("content-type").unwrap(), "application/json");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["error"], "not-found");
+    assert!(json["message"].as_str().unwrap().contains("/no/such/thing"));
+}
