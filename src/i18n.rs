@@ -77,6 +77,7 @@ const EN: Table = &[
     ),
     ("policy_language", "Language"),
     ("privacy_policy", "Privacy policy"),
+    ("skip_to_content", "Skip to content"),
 ];
 
 const FR: Table = &[
@@ -149,6 +150,7 @@ const FR: Table = &[
     ),
     ("policy_language", "Langue"),
     ("privacy_policy", "Politique de confidentialité"),
+    ("skip_to_content", "Aller au contenu"),
 ];
 
 /// Languages with built-in texts, by primary subtag.
