@@ -156,7 +156,7 @@ impl HttpUrl {
         }
         let start = s.len() - rest.len();
         let host_len = rest
-            .find(|c| matches!(c, ':' | '/' | '?' | '#'))
+            .find([':', '/', '?', '#'])
             .unwrap_or(rest.len());
         let host = &rest[..host_len];
         let host_ok = !host.is_empty()

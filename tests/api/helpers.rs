@@ -43,6 +43,7 @@ expires = "13 months"
 privacy_url = "https://policies.google.com/privacy"
 "#;
 
+#[allow(dead_code)] // not every test module reads every field
 pub struct TestApp {
     pub address: String,
     pub port: u16,
