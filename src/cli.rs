@@ -109,7 +109,7 @@ fn check(file: &std::path::Path) -> ExitCode {
             let r = &loaded.registry;
             let optional = r.categories.iter().filter(|c| !c.required).count();
             println!(
-                "{}: ok, revision {}: {} categories ({} optional), {} cookies, {} languages ({}), {} warnings",
+                "{}: ok, revision {}: {} categories ({} optional), {} cookies, {} languages ({}), {}",
                 file.display(),
                 r.revision,
                 r.categories.len(),
@@ -122,7 +122,7 @@ fn check(file: &std::path::Path) -> ExitCode {
                     .map(|l| l.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
-                loaded.warnings.diagnostics.len(),
+                plural(loaded.warnings.diagnostics.len(), "warning"),
             );
             ExitCode::SUCCESS
         }
@@ -130,12 +130,25 @@ fn check(file: &std::path::Path) -> ExitCode {
             eprintln!("{report}");
             let errors = report.errors().count();
             let warnings = report.warnings().count();
-            eprintln!("{}: {errors} errors, {warnings} warnings", file.display());
+            eprintln!(
+                "{}: refused: {}, {}",
+                file.display(),
+                plural(errors, "error"),
+                plural(warnings, "warning")
+            );
             ExitCode::FAILURE
         }
         Err(e) => {
             eprintln!("consentry: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
