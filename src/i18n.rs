@@ -111,7 +111,7 @@ const FR: Table = &[
     ("col_expires", "Durée"),
     ("col_kind", "Type"),
     ("col_party", "Déposé par"),
-    ("first_party", "Le site (première partie)"),
+    ("first_party", "Ce site"),
     ("third_party", "Un tiers"),
     ("kind_cookie", "Cookie"),
     ("kind_local_storage", "Stockage local"),
