@@ -41,7 +41,7 @@ const EN: Table = &[
     ("col_expires", "Lifetime"),
     ("col_kind", "Type"),
     ("col_party", "Set by"),
-    ("first_party", "First party"),
+    ("first_party", "This site"),
     ("third_party", "Third party"),
     ("kind_cookie", "Cookie"),
     ("kind_local_storage", "Local storage"),

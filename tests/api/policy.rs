@@ -84,7 +84,7 @@ async fn the_policy_lists_every_category_with_a_table_of_its_cookies() {
     assert!(cells[1].starts_with("Google Analytics"), "{cells:?}");
     assert_eq!(cells[3], "13 months");
     assert_eq!(cells[4], "Cookie");
-    assert_eq!(cells[5], "First party");
+    assert_eq!(cells[5], "This site");
     let link = &select(&doc, "#category-analytics tbody td a")[0];
     assert_eq!(
         link.value().attr("href"),
