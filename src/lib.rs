@@ -1,3 +1,4 @@
+pub mod banner;
 pub mod cli;
 pub mod error;
 pub mod i18n;

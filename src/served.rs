@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use serde::Serialize;
 
 use crate::i18n::UiTexts;
-use crate::registry::{Lang, Registry, short_hash};
+use crate::registry::{Kind, Lang, Registry, short_hash};
 
-/// Identifies the banner code that renders a snapshot; part of every `shown` hash.
-pub const BANNER_VERSION: &str = concat!("consentry-", env!("CARGO_PKG_VERSION"));
+/// Identifies the banner code and styles that render a snapshot; part of every `shown` hash.
+pub static BANNER_VERSION: LazyLock<&'static str> = LazyLock::new(crate::banner::version);
 
 /// What the banner shows in one language, exactly as served.
 #[derive(Clone, Debug)]
@@ -27,6 +27,8 @@ pub struct Served {
     pub registry_json: actix_web::web::Bytes,
     pub registry_etag: String,
     pub snapshots: BTreeMap<Lang, Snapshot>,
+    /// `banner.js` with every snapshot inside, compressed.
+    pub banner: crate::banner::Bundle,
 }
 
 impl Served {
@@ -57,11 +59,13 @@ impl Served {
         .expect("plain data serializes")
         .into();
         let registry_etag = format!("\"{}\"", short_hash(&registry_json, 16));
+        let banner = crate::banner::Bundle::build(&snapshots, registry.default_lang());
         Served {
             registry,
             registry_json,
             registry_etag,
             snapshots,
+            banner,
         }
     }
 }
@@ -79,15 +83,18 @@ struct RegistryJson<'a> {
 /// The banner's configuration in one language: everything the visitor can read in it.
 #[derive(Serialize)]
 pub struct BannerConfig {
+    // Fields that are the same in every language come first: the served script holds every
+    // language, and brotli compresses long runs repeated across them best.
     pub banner: &'static str,
     pub revision: String,
-    pub language: String,
     pub site: String,
-    pub policy_url: String,
     pub consent_days: u32,
     pub honor_gpc: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cookie_domain: Option<String>,
     pub floating_button: bool,
+    pub language: String,
+    pub policy_url: String,
     pub categories: Vec<BannerCategory>,
     pub texts: BTreeMap<&'static str, String>,
 }
@@ -95,20 +102,27 @@ pub struct BannerConfig {
 #[derive(Serialize)]
 pub struct BannerCategory {
     pub id: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub google_consent: Vec<&'static str>,
     pub title: String,
     pub description: String,
-    pub required: bool,
-    pub google_consent: Vec<&'static str>,
     pub cookies: Vec<BannerCookie>,
 }
 
 #[derive(Serialize)]
 pub struct BannerCookie {
     pub name: String,
+    /// Where the data is kept, when not in a cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// Set on another site's domain, out of the page's reach.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub third_party: bool,
     pub provider: String,
     pub purpose: String,
     pub expires: String,
-    pub domain: Option<String>,
 }
 
 impl BannerConfig {
@@ -131,13 +145,14 @@ impl BannerConfig {
                         provider: registry.provider_name(k, lang).to_owned(),
                         purpose: k.purpose.get(lang, default).to_owned(),
                         expires: texts.lifetime(k.expires),
-                        domain: k.domain.clone(),
+                        kind: (k.kind != Kind::Cookie).then_some(k.kind),
+                        third_party: !registry.site.is_first_party(k.domain.as_deref()),
                     })
                     .collect(),
             })
             .collect();
         BannerConfig {
-            banner: BANNER_VERSION,
+            banner: *BANNER_VERSION,
             revision: registry.revision.clone(),
             language: lang.to_string(),
             site: registry.site.name.get(lang, default).to_owned(),
@@ -147,7 +162,12 @@ impl BannerConfig {
             cookie_domain: registry.site.cookie_domain.clone(),
             floating_button: registry.banner.floating_button,
             categories,
-            texts: texts.map().clone(),
+            texts: texts
+                .map()
+                .iter()
+                .filter(|(key, _)| crate::banner::TEXT_KEYS.contains(key))
+                .map(|(key, text)| (*key, text.clone()))
+                .collect(),
         }
     }
 }

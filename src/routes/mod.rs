@@ -1,6 +1,7 @@
 //! HTTP surfaces, one file each; handlers stay thin and hand work to the domain modules.
 
 mod assets;
+mod banner;
 mod demo;
 mod health;
 mod policy;
@@ -18,7 +19,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(registry::registry)
         .service(policy::cookie_policy)
+        .service(banner::banner)
         .service(demo::index)
+        .service(demo::embed)
+        .service(demo::asset)
         .service(assets::asset);
 }
 
@@ -50,7 +54,8 @@ pub async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
+    // A page that sets its own policy (the demo's embed, which may be framed) keeps it.
+    if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PAGE_CSP),

@@ -1,0 +1,316 @@
+// Consentry banner: the one script a website embeds (CONTRACT.md §4).
+//
+// The service serves this file as `(<this function>)(languages, fallback, css)`, built once per
+// registry revision (src/banner.rs): `languages` maps each language to `[shown, config]`, where
+// `config` is that language's BannerConfig JSON exactly as hashed into `shown`; `fallback` is the
+// registry's default language; `css` is static/banner.css. Whole-line comments and indentation
+// are stripped when served, so write them freely; nothing here may throw into the host page.
+(langs, fallback, css) => {
+  "use strict";
+  const w = window, d = document, loc = location;
+  const NAME = "consentry";
+  const SIGNALS = ("ad_storage ad_user_data ad_personalization analytics_storage functionality_storage "
+    + "personalization_storage security_storage").split(" ");
+  const TAGGED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
+  const me = d.currentScript;
+  const origin = new URL(me && me.src || loc).origin;
+
+  // Google Consent Mode v2: every signal denied before any tag can run.
+  const dataLayer = (w.dataLayer = w.dataLayer || []);
+  function gtag() { dataLayer.push(arguments); }
+  const signals = on => {
+    const o = {};
+    for (const s of SIGNALS) o[s] = on.includes(s) ? "granted" : "denied";
+    return o;
+  };
+  gtag("consent", "default", Object.assign(signals([]), { wait_for_update: 500 }));
+
+  // ---- Configuration in the visitor's language: <html lang>, else the browser's, else default.
+  const pick = tag => {
+    tag = (tag || "").toLowerCase();
+    return langs[tag] ? tag : Object.keys(langs).find(l => l.split("-")[0] == tag.split("-")[0]);
+  };
+  const lang = pick(d.documentElement.lang) || [...(navigator.languages || [])].map(pick).find(Boolean) || fallback;
+  const [shown, C] = langs[lang];
+  const T = C.texts;
+  const cats = C.categories;
+  const ids = cats.map(c => c.id);
+  const required = cats.filter(c => c.required).map(c => c.id);
+  const policy = new URL(C.policy_url, origin).href;
+
+  // ---- State: the decision kept in the first-party `consentry` cookie.
+  let prior = null;
+  try {
+    const m = d.cookie.match(/(?:^|;\s*)consentry=([^;]*)/);
+    prior = m && JSON.parse(decodeURIComponent(m[1]));
+  } catch (e) {}
+  // Only a decision on this revision, younger than consent_days, spares the visitor a question.
+  let state = prior && prior.revision == C.revision && Date.now() - Date.parse(prior.decided_at) < C.consent_days * 864e5 ? prior : null;
+  const granted = id => required.includes(id) || !!state && state.accepted.includes(id);
+
+  function write() {
+    let c = NAME + "=" + encodeURIComponent(JSON.stringify(state)) + ";path=/;samesite=lax;max-age="
+      + C.consent_days * 86400;
+    const dom = C.cookie_domain;
+    if (dom && ("." + loc.hostname).endsWith("." + dom.replace(/^\./, ""))) c += ";domain=" + dom;
+    if (loc.protocol == "https:") c += ";secure";
+    d.cookie = c;
+  }
+
+  // ---- Effects of a decision: Consent Mode, held-back scripts and iframes, rejected cookies.
+  function unblock() {
+    for (const el of d.querySelectorAll(TAGGED)) {
+      if (!el.dataset.category.trim().split(/\s+/).every(granted)) continue;
+      if (el.tagName == "IFRAME") {
+        el.src = el.dataset.src;
+        el.removeAttribute("data-src");
+        continue;
+      }
+      // A fresh element runs; the held-back one leaves the page, so each runs exactly once.
+      const s = d.createElement("script");
+      for (const a of el.attributes) s.setAttribute(a.name, a.value);
+      s.type = el.dataset.type || "text/javascript";
+      s.nonce = el.nonce;
+      if (!el.hasAttribute("async")) s.async = false;
+      s.textContent = el.textContent;
+      el.replaceWith(s);
+    }
+  }
+
+  // Deletes the declared cookies of refused categories on this host and its parent domains, on
+  // every path the page can reach; third-party ones live where the page cannot reach them.
+  const wipe = guard(() => {
+    const parts = loc.hostname.split(".");
+    const doms = [""];
+    for (let i = 0; i < parts.length - 1; i++) doms.push(";domain=" + parts.slice(i).join("."));
+    const paths = ["/"];
+    let p = "";
+    for (const seg of loc.pathname.split("/").filter(Boolean)) paths.push(p += "/" + seg, p + "/");
+    for (const c of cats) {
+      if (granted(c.id)) continue;
+      for (const k of c.cookies) {
+        if (k.third_party) continue;
+        const re = RegExp("^" + k.name.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$");
+        if (k.kind) {
+          const st = w[k.kind == "local-storage" ? "localStorage" : "sessionStorage"];
+          for (const key of Object.keys(st)) if (re.test(key)) st.removeItem(key);
+        } else for (const pair of d.cookie.split(/;\s*/)) {
+          const n = pair.split("=")[0];
+          if (n != NAME && re.test(n)) {
+            for (const dom of doms) for (const path of paths) d.cookie = n + "=;max-age=0;path=" + path + dom;
+          }
+        }
+      }
+    }
+  });
+
+  function apply() {
+    gtag("consent", "update", signals(cats.filter(c => granted(c.id)).flatMap(c => c.google_consent || [])));
+    unblock();
+    wipe();
+  }
+
+  // A copy, so a caller cannot change the decision: {consent_id, revision, accepted, decided_at}.
+  const get = () => state && JSON.parse(JSON.stringify(state));
+
+  // Applies a decision at once, then records it with the service without making anyone wait.
+  function decide(list, action) {
+    const before = state ? state.accepted : [];
+    const accepted = ids.filter(id => required.includes(id) || list.includes(id));
+    if (before.some(id => !accepted.includes(id))) action = "withdraw";
+    const s = state = {
+      consent_id: prior && prior.consent_id || null, revision: C.revision, accepted,
+      decided_at: new Date().toISOString(),
+    };
+    prior = s;
+    write();
+    apply();
+    hide();
+    const body = { revision: C.revision, shown, accepted, action, language: lang, page: loc.origin + loc.pathname };
+    if (s.consent_id) body.consent_id = s.consent_id;
+    try {
+      fetch(origin + "/api/v1/consents", { method: "POST", body: JSON.stringify(body), keepalive: true })
+        .then(r => r.ok && r.json())
+        .then(r => {
+          if (!r || !r.consent_id) return;
+          s.consent_id = r.consent_id;
+          if (s == state) write();
+        })
+        .catch(() => {});
+    } catch (e) {}
+    d.dispatchEvent(new CustomEvent("consentry:change", { detail: get() }));
+  }
+
+  // ---- Interface, in a shadow root styled by a constructed stylesheet (no inline style).
+  let root, bar, dlg, fab, ret;
+  const h = (tag, attrs, ...kids) => {
+    const e = d.createElement(tag);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    e.append(...kids);
+    return e;
+  };
+  const button = (action, text, cls) => h("button", { type: "button", "data-action": action, class: cls || "" }, text);
+  const link = () => h("a", { href: policy, target: "_blank" }, T.cookie_policy);
+
+  function mount() {
+    if (root) return;
+    const host = h("div", { id: NAME });
+    root = host.attachShadow({ mode: "open" });
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      root.append(h("style", {}, css));
+    }
+    root.addEventListener("click", guard(e => {
+      const a = e.target.closest("[data-action]");
+      if (a) actions[a.dataset.action]();
+    }));
+    d.body.append(host);
+  }
+
+  const actions = {
+    "accept-all": () => decide(ids, "accept-all"),
+    "reject-all": () => decide([], "reject-all"),
+    save: () => decide(ids.filter(id => dlg.querySelector(`[name="${id}"]`).checked), "custom"),
+    customize: show,
+    settings: show,
+    close: () => dlg.close(),
+    dismiss: hide,
+  };
+
+  // The first layer, or the notice that a Global Privacy Control signal was honoured.
+  function showBar(title, text, ...buttons) {
+    mount();
+    bar = h("section", { class: "bar", role: "region", "aria-labelledby": "cy-t" },
+      h("div", { class: "tx" },
+        h("small", {}, C.site),
+        h("h2", { id: "cy-t" }, title),
+        h("p", {}, text, " ", link())),
+      h("div", { class: "act" }, ...buttons));
+    root.append(bar);
+    // Keeps the element that has focus out from under the banner (WCAG 2.4.11).
+    requestAnimationFrame(() => bar && (d.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 24 + "px"));
+  }
+
+  function showFab() {
+    if (!C.floating_button || fab) return;
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = d.createElementNS(ns, "svg");
+    const path = d.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    path.setAttribute("d", "M12 3a9 9 0 1 0 9 9 3.5 3.5 0 0 1-4.5-4.5A3.5 3.5 0 0 1 12 3M8.5 9v.01M15 15v.01M11 13v.01M8 16v.01");
+    svg.append(path);
+    fab = h("button", { type: "button", class: "fab", "data-action": "settings", "aria-label": T.settings, title: T.settings }, svg);
+    root.append(fab);
+  }
+
+  function hide() {
+    const inside = root.activeElement;
+    if (bar) {
+      bar.remove();
+      bar = null;
+      d.documentElement.style.scrollPaddingBottom = "";
+    }
+    showFab();
+    if (dlg && dlg.open) dlg.close();
+    else if (inside && !inside.isConnected && fab) fab.focus();
+  }
+
+  function category(c) {
+    const id = "cy-" + c.id;
+    const box = h("input", { type: "checkbox", role: "switch", name: c.id, id, "aria-describedby": id + "-d" });
+    box.disabled = c.required;
+    const n = c.cookies.length;
+    return h("div", { class: "cat" },
+      h("div", { class: "row" },
+        h("label", { for: id }, c.title),
+        c.required ? h("span", { class: "on" }, T.always_on) : "",
+        box),
+      h("p", { id: id + "-d" }, c.description),
+      n ? h("details", {},
+        h("summary", {}, T.show_cookies + " (" + n + ")"),
+        h("ul", {}, ...c.cookies.map(k => h("li", {},
+          h("div", {}, h("code", {}, k.name), h("span", {}, k.provider + " · " + k.expires)),
+          h("p", {}, k.purpose))))) : "");
+  }
+
+  function dialog() {
+    dlg = h("dialog", { role: "dialog", "aria-modal": "true", "aria-labelledby": "cy-p" },
+      h("div", { class: "hd" },
+        h("h2", { id: "cy-p" }, T.preferences_title),
+        h("button", { type: "button", class: "x", "data-action": "close", "aria-label": T.close }, "×")),
+      h("div", { class: "bd" },
+        h("p", {}, T.preferences_text, " ", link()),
+        ...cats.map(category)),
+      h("div", { class: "ft" },
+        button("accept-all", T.accept_all, "alt"),
+        button("reject-all", T.reject_all, "alt"),
+        button("save", T.save)));
+    // Escape (cancel) and every other way out close without recording anything.
+    dlg.addEventListener("close", guard(() => {
+      if (ret && ret.isConnected) ret.focus();
+      else if (fab) fab.focus();
+    }));
+    dlg.addEventListener("keydown", guard(e => {
+      if (e.key != "Tab") return;
+      const all = [...dlg.querySelectorAll("button,input:not(:disabled),a,summary")];
+      const edge = all[e.shiftKey ? 0 : all.length - 1];
+      if (root.activeElement == edge) {
+        e.preventDefault();
+        all[e.shiftKey ? all.length - 1 : 0].focus();
+      }
+    }));
+    root.append(dlg);
+  }
+
+  // Opens the preferences dialog, its switches showing the current decision.
+  function show() {
+    mount();
+    if (!dlg) dialog();
+    if (dlg.open) return;
+    ret = root.activeElement || d.activeElement;
+    for (const c of cats) dlg.querySelector(`[name="${c.id}"]`).checked = granted(c.id);
+    dlg.showModal();
+  }
+
+  // ---- Start: nothing the banner does may surface in the host page as an error.
+  function guard(fn) {
+    return function (...a) {
+      try {
+        return fn.apply(this, a);
+      } catch (e) {}
+    };
+  }
+  const ready = fn => {
+    fn = guard(fn);
+    d.body ? fn() : d.addEventListener("DOMContentLoaded", fn);
+  };
+
+  w.Consentry = {
+    get: guard(get),
+    accepted: guard(id => granted(id)),
+    show: () => ready(show),
+  };
+
+  if (state) apply();
+  else unblock();
+  new MutationObserver(guard(unblock)).observe(d.documentElement, { childList: true, subtree: true });
+  d.addEventListener("click", guard(e => {
+    const a = e.target.closest('[data-consentry="show"]');
+    if (!a) return;
+    e.preventDefault();
+    ready(show);
+  }));
+  ready(() => {
+    if (state) showFab();
+    else if (C.honor_gpc && navigator.globalPrivacyControl) {
+      mount();
+      decide([], "gpc");
+      showBar(T.settings, T.gpc_notice, button("settings", T.settings), button("dismiss", T.close));
+    } else showBar(T.banner_title, T.banner_text, button("accept-all", T.accept_all),
+      button("reject-all", T.reject_all), button("customize", T.customize, "alt"));
+  });
+}
