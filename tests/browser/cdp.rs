@@ -1,0 +1,419 @@
+//! A small Chrome DevTools Protocol client: one headless Chromium, one page, driven over the
+//! browser's websocket with flattened sessions. Every wait has a deadline, so a hang fails the
+//! test that caused it instead of CI; events nobody waits for are kept briefly, then dropped.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use tungstenite::{Message, WebSocket};
+
+/// How long one protocol command may take before the test fails.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
+/// Events kept for later inspection (requests, loads, exceptions); older ones are dropped.
+const EVENTS_KEPT: usize = 5_000;
+
+/// Where a browser may be installed, in order of preference; `CONSENTRY_CHROMIUM` comes first.
+pub fn find_chromium() -> Option<PathBuf> {
+    let from_env = std::env::var_os("CONSENTRY_CHROMIUM").map(PathBuf::from);
+    let known = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+        "/usr/bin/google-chrome-stable",
+    ]
+    .map(PathBuf::from);
+    from_env.into_iter().chain(known).find(|p| p.is_file())
+}
+
+/// A key a visitor presses.
+#[derive(Clone, Copy, Debug)]
+pub enum Key {
+    Tab,
+    ShiftTab,
+    Enter,
+    Space,
+    Escape,
+}
+
+impl Key {
+    /// (key, code, Windows virtual key code, text typed, modifiers)
+    fn parts(self) -> (&'static str, &'static str, u32, &'static str, u32) {
+        match self {
+            Key::Tab => ("Tab", "Tab", 9, "", 0),
+            Key::ShiftTab => ("Tab", "Tab", 9, "", 8),
+            Key::Enter => ("Enter", "Enter", 13, "\r", 0),
+            Key::Space => (" ", "Space", 32, " ", 0),
+            Key::Escape => ("Escape", "Escape", 27, "", 0),
+        }
+    }
+}
+
+/// One headless Chromium with a fresh profile and one page attached.
+pub struct Chromium {
+    child: Child,
+    ws: WebSocket<TcpStream>,
+    session: String,
+    next_id: u64,
+    events: Vec<Value>,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    /// Starts `binary` with a fresh profile; `extra_args` are added to the usual flags.
+    pub fn launch(binary: &Path, extra_args: &[String]) -> Chromium {
+        let profile = tempfile::tempdir().expect("a temporary browser profile");
+        let mut child = Command::new(binary)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--disable-dev-shm-usage",
+                "--mute-audio",
+                "--hide-scrollbars",
+                "--remote-debugging-port=0",
+                "--window-size=1280,800",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra_args)
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+
+        // Chromium prints its websocket address on stderr; the pipe is drained for the browser's
+        // whole life, or a chatty browser would block on a full pipe.
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("DevTools listening on ")
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{} printed no DevTools address within 30 s",
+                    binary.display()
+                );
+            }
+        };
+
+        let host = url
+            .strip_prefix("ws://")
+            .and_then(|rest| rest.split('/').next())
+            .expect("a ws:// DevTools address")
+            .to_owned();
+        let stream = TcpStream::connect(&host).expect("connect to DevTools");
+        stream.set_nodelay(true).ok();
+        let (ws, _) = tungstenite::client(url.as_str(), stream).expect("DevTools websocket");
+        ws.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("socket read timeout");
+
+        let mut browser = Chromium {
+            child,
+            ws,
+            session: String::new(),
+            next_id: 0,
+            events: Vec::new(),
+            _profile: profile,
+        };
+        let target = browser.call_browser("Target.createTarget", json!({"url": "about:blank"}));
+        let target_id = target["targetId"].as_str().expect("targetId").to_owned();
+        let attached = browser.call_browser(
+            "Target.attachToTarget",
+            json!({"targetId": target_id, "flatten": true}),
+        );
+        browser.session = attached["sessionId"]
+            .as_str()
+            .expect("sessionId")
+            .to_owned();
+        for domain in ["Page.enable", "Network.enable", "Runtime.enable"] {
+            browser.call(domain, json!({}));
+        }
+        // Focus and key events behave as in a focused window, whatever else runs.
+        browser.call(
+            "Emulation.setFocusEmulationEnabled",
+            json!({"enabled": true}),
+        );
+        browser
+    }
+
+    /// Sends a command to the page and returns its result.
+    pub fn call(&mut self, method: &str, params: Value) -> Value {
+        let session = self.session.clone();
+        self.send(method, params, Some(&session))
+    }
+
+    /// Sends a command to the browser itself (targets, cookie storage).
+    pub fn call_browser(&mut self, method: &str, params: Value) -> Value {
+        self.send(method, params, None)
+    }
+
+    fn send(&mut self, method: &str, params: Value, session: Option<&str>) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({"id": id, "method": method, "params": params});
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
+        }
+        self.ws
+            .send(Message::text(message.to_string()))
+            .unwrap_or_else(|e| panic!("{method}: cannot send to the browser: {e}"));
+        let deadline = Instant::now() + COMMAND_TIMEOUT;
+        loop {
+            let Some(message) = self.read(deadline) else {
+                panic!("{method}: no answer from the browser within {COMMAND_TIMEOUT:?}");
+            };
+            if message["id"].as_u64() == Some(id) {
+                if let Some(error) = message.get("error") {
+                    panic!("{method} failed: {error}");
+                }
+                return message["result"].clone();
+            }
+        }
+    }
+
+    /// Reads one message, keeping events; `None` once `deadline` has passed.
+    fn read(&mut self, deadline: Instant) -> Option<Value> {
+        while Instant::now() < deadline {
+            match self.ws.read() {
+                Ok(Message::Text(text)) => {
+                    let message: Value =
+                        serde_json::from_str(text.as_str()).expect("DevTools sends JSON");
+                    if message.get("method").is_some() {
+                        if self.events.len() >= EVENTS_KEPT {
+                            self.events.drain(..EVENTS_KEPT / 2);
+                        }
+                        self.events.push(message.clone());
+                    }
+                    return Some(message);
+                }
+                Ok(_) => continue,
+                Err(tungstenite::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    continue;
+                }
+                Err(e) => panic!("the browser connection broke: {e}"),
+            }
+        }
+        None
+    }
+
+    /// Waits for an event named `method` that arrived after the last `forget_events`.
+    pub fn wait_event(&mut self, method: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(at) = self.events.iter().position(|e| e["method"] == method) {
+                return self.events.remove(at);
+            }
+            if self.read(deadline).is_none() {
+                panic!("no {method} within {timeout:?}");
+            }
+        }
+    }
+
+    /// Drops the kept events named `method`.
+    pub fn forget_events(&mut self, method: &str) {
+        self.events.retain(|e| e["method"] != method);
+    }
+
+    /// The kept events named `method`, oldest first (a round trip first, so none is in flight).
+    pub fn events(&mut self, method: &str) -> Vec<Value> {
+        self.evaluate("0");
+        self.events
+            .iter()
+            .filter(|e| e["method"] == method)
+            .map(|e| e["params"].clone())
+            .collect()
+    }
+
+    /// Opens `url` and waits for its load event.
+    pub fn navigate(&mut self, url: &str) {
+        self.forget_events("Page.loadEventFired");
+        let result = self.call("Page.navigate", json!({"url": url}));
+        if let Some(error) = result.get("errorText") {
+            panic!("cannot open {url}: {error}");
+        }
+        self.wait_event("Page.loadEventFired", Duration::from_secs(20));
+    }
+
+    /// Evaluates `expression` in the page (awaiting a promise) and returns its value.
+    pub fn evaluate(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({
+                "expression": expression,
+                "awaitPromise": true,
+                "returnByValue": true,
+                "userGesture": true,
+            }),
+        );
+        if let Some(details) = result.get("exceptionDetails") {
+            let what = details["exception"]["description"]
+                .as_str()
+                .or(details["text"].as_str())
+                .unwrap_or("an exception");
+            panic!("evaluating `{}` threw: {what}", shorten(expression));
+        }
+        result["result"]["value"].clone()
+    }
+
+    /// Polls `expression` until it is truthy; false after `timeout`.
+    pub fn poll(&mut self, expression: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.evaluate(expression);
+            if !matches!(value, Value::Null | Value::Bool(false))
+                && value != json!(0)
+                && value != json!("")
+            {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A left click with the mouse at (x, y) in CSS pixels of the viewport.
+    pub fn click_at(&mut self, x: f64, y: f64) {
+        self.call(
+            "Input.dispatchMouseEvent",
+            json!({"type": "mouseMoved", "x": x, "y": y}),
+        );
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}),
+            );
+        }
+    }
+
+    /// A real key press, as from a keyboard (down, then up).
+    pub fn press(&mut self, key: Key) {
+        let (name, code, vk, text, modifiers) = key.parts();
+        let down = if text.is_empty() {
+            "rawKeyDown"
+        } else {
+            "keyDown"
+        };
+        let mut params = json!({
+            "type": down, "key": name, "code": code, "modifiers": modifiers,
+            "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk,
+        });
+        if !text.is_empty() {
+            params["text"] = json!(text);
+            params["unmodifiedText"] = json!(text);
+        }
+        self.call("Input.dispatchKeyEvent", params);
+        self.call(
+            "Input.dispatchKeyEvent",
+            json!({
+                "type": "keyUp", "key": name, "code": code, "modifiers": modifiers,
+                "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk,
+            }),
+        );
+    }
+
+    /// Every cookie the browser holds, whatever its domain or path.
+    pub fn cookies(&mut self) -> Vec<Value> {
+        let all = self.call_browser("Storage.getCookies", json!({}));
+        all["cookies"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Stores a cookie as if a response had set it (`cookie` as in `Network.CookieParam`).
+    pub fn set_cookie(&mut self, cookie: Value) {
+        self.call_browser("Storage.setCookies", json!({"cookies": [cookie]}));
+    }
+
+    /// Emulates `prefers-color-scheme` ("light" or "dark").
+    pub fn color_scheme(&mut self, scheme: &str) {
+        self.call(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+        );
+    }
+
+    /// Emulates a viewport of `width` × `height` CSS pixels, as a phone when `mobile`.
+    pub fn viewport(&mut self, width: u32, height: u32, mobile: bool) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+        );
+    }
+
+    /// Runs `source` in every document before its own scripts.
+    pub fn before_every_document(&mut self, source: &str) {
+        self.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": source}),
+        );
+    }
+
+    /// Bypasses the HTTP cache, as for a visitor whose cached copies have expired.
+    pub fn disable_cache(&mut self) {
+        self.call("Network.setCacheDisabled", json!({"cacheDisabled": true}));
+    }
+
+    /// The viewport as a PNG.
+    pub fn screenshot_png(&mut self) -> Vec<u8> {
+        let shot = self.call("Page.captureScreenshot", json!({"format": "png"}));
+        base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().expect("screenshot data"))
+            .expect("screenshot is base64")
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.ws.send(Message::text(
+            json!({"id": 0, "method": "Browser.close", "params": {}}).to_string(),
+        ));
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn shorten(s: &str) -> String {
+    let s = s.trim();
+    match s.char_indices().nth(160) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}

@@ -1,0 +1,67 @@
+//! A website with a strict Content-Security-Policy: no inline script, no inline style.
+
+use crate::harness::{Harness, SOON};
+
+#[test]
+fn a_host_page_with_a_strict_csp_shows_a_styled_working_banner() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.browser.before_every_document(
+        "window.__violations = [];
+         document.addEventListener('securitypolicyviolation', (e) =>
+           window.__violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));",
+    );
+    // Served with `default-src 'self'; script-src <service>; style-src 'self';
+    // connect-src <service>` from another origin than the service's.
+    let page = format!("http://127.0.0.1:{}/strict", h.host.port);
+
+    h.open(&page);
+
+    assert!(h.banner_shows(SOON), "no banner on a strict-CSP page");
+    let styled = h.eval(
+        r#"(() => {
+        const button = target("accept-all"), s = getComputedStyle(button);
+        let fixed = false;
+        for (let el = button; el; el = el.parentElement || (el.getRootNode() && el.getRootNode().host)) {
+          const p = getComputedStyle(el).position;
+          if (p === "fixed" || p === "sticky") { fixed = true; break; }
+        }
+        return { fixed, padded: parseFloat(s.paddingLeft) >= 4,
+                 background: s.backgroundColor !== "rgba(0, 0, 0, 0)" || s.borderStyle !== "none",
+                 tall: button.getBoundingClientRect().height >= 24 };
+      })()"#,
+    );
+    for (what, value) in styled.as_object().expect("style facts") {
+        assert_eq!(
+            value, true,
+            "the banner is unstyled under a strict CSP ({what}): {styled}"
+        );
+    }
+
+    h.click("accept-all");
+
+    assert!(
+        h.banner_goes_away(),
+        "accept all does not work under a strict CSP"
+    );
+    let decision = h.wait_decision();
+    let id = decision["consent_id"].as_str().expect("consent_id");
+    let record = h.stored(id, 1).pop().unwrap();
+    assert_eq!(record["action"], "accept-all");
+    assert_eq!(record["page"], page.as_str());
+    assert!(
+        h.consent_cookie().is_some(),
+        "no consentry cookie on the strict page"
+    );
+    assert_eq!(
+        h.browser.evaluate("window.__violations"),
+        serde_json::json!([]),
+        "the banner broke the page's CSP"
+    );
+    assert_eq!(
+        h.exceptions(),
+        Vec::<String>::new(),
+        "the page saw exceptions"
+    );
+}

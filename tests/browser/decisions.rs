@@ -1,0 +1,243 @@
+//! The three ways to decide, what the browser then keeps and what the service stores; and the
+//! two ways not to decide.
+
+use serde_json::json;
+
+use crate::harness::{Harness, SOON};
+
+fn accepted(decision: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = decision["accepted"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no accepted list in {decision}"))
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn accepting_all_grants_every_category_hides_the_banner_and_is_recorded() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+
+    h.click("accept-all");
+
+    assert!(h.banner_goes_away(), "the banner stays after accept all");
+    let decision = h.wait_decision();
+    assert_eq!(accepted(&decision), ["analytics", "marketing", "necessary"]);
+    assert_eq!(
+        h.browser.evaluate("window.Consentry.accepted('marketing')"),
+        true
+    );
+    let changes = h.browser.evaluate("window.__changes");
+    assert_eq!(
+        changes.as_array().map(Vec::len),
+        Some(1),
+        "consentry:change should fire once: {changes}"
+    );
+    let cookie = h
+        .consent_cookie()
+        .expect("a consentry cookie after accept all");
+    assert_eq!(cookie["sameSite"], "Lax", "consentry cookie: {cookie}");
+    let id = decision["consent_id"].as_str().expect("consent_id");
+    let record = h.stored(id, 1).pop().unwrap();
+    assert_eq!(record["action"], "accept-all", "{record}");
+    assert_eq!(
+        record["categories"],
+        json!({"necessary": true, "analytics": true, "marketing": true})
+    );
+    assert_eq!(
+        h.exceptions(),
+        Vec::<String>::new(),
+        "the page saw exceptions"
+    );
+}
+
+#[test]
+fn rejecting_all_keeps_only_the_required_category_and_is_recorded() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+
+    h.click("reject-all");
+
+    assert!(h.banner_goes_away(), "the banner stays after reject all");
+    let decision = h.wait_decision();
+    assert_eq!(accepted(&decision), ["necessary"]);
+    assert_eq!(
+        h.browser.evaluate("window.Consentry.accepted('analytics')"),
+        false
+    );
+    assert!(
+        h.consent_cookie().is_some(),
+        "no consentry cookie after reject all"
+    );
+    let id = decision["consent_id"].as_str().expect("consent_id");
+    let record = h.stored(id, 1).pop().unwrap();
+    assert_eq!(record["action"], "reject-all", "{record}");
+    assert_eq!(
+        record["categories"],
+        json!({"necessary": true, "analytics": false, "marketing": false})
+    );
+}
+
+#[test]
+fn customising_saves_exactly_the_categories_the_visitor_switched_on() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+
+    h.click("customize");
+    assert!(h.dialog_opens(), "customize opens no preferences dialog");
+    assert_eq!(
+        h.switches(),
+        json!({
+            "necessary": {"checked": true, "disabled": true},
+            "analytics": {"checked": false, "disabled": false},
+            "marketing": {"checked": false, "disabled": false},
+        }),
+        "required categories are on and locked, optional ones start off"
+    );
+    h.switch("analytics", true);
+    h.click("save");
+
+    assert!(h.banner_goes_away(), "the banner stays after save");
+    let decision = h.wait_decision();
+    assert_eq!(accepted(&decision), ["analytics", "necessary"]);
+    let id = decision["consent_id"].as_str().expect("consent_id");
+    let record = h.stored(id, 1).pop().unwrap();
+    assert_eq!(record["action"], "custom", "{record}");
+    assert_eq!(
+        record["categories"],
+        json!({"necessary": true, "analytics": true, "marketing": false})
+    );
+}
+
+#[test]
+fn escape_and_the_close_button_record_nothing() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+
+    h.click("customize");
+    assert!(h.dialog_opens(), "customize opens no preferences dialog");
+    h.switch("analytics", true);
+    h.browser.press(crate::cdp::Key::Escape);
+    assert!(h.dialog_closes(), "Escape does not close the dialog");
+    assert!(
+        h.banner_shows(SOON),
+        "after Escape the visitor has not decided, so the first layer should still ask"
+    );
+
+    h.click("customize");
+    assert!(h.dialog_opens(), "customize does not open the dialog again");
+    let close = h.eval(
+        r#"(() => {
+        const p = prefs();
+        const el = all("button, [role=button]").filter(visible).find((b) => p.contains(b) &&
+          (b.dataset.action === "close" ||
+           /close|dismiss|fermer/i.test(b.getAttribute("aria-label") || "") ||
+           /^(×|✕|close)$/i.test((b.textContent || "").trim())));
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        return [r.left + r.width / 2, r.top + r.height / 2];
+      })()"#,
+    );
+    let [x, y] = [close[0].as_f64(), close[1].as_f64()];
+    let (Some(x), Some(y)) = (x, y) else {
+        panic!("the preferences dialog has no visible close button");
+    };
+    h.browser.click_at(x, y);
+    assert!(
+        h.dialog_closes(),
+        "the close button does not close the dialog"
+    );
+
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert_eq!(h.consent_posts(), 0, "closing or Escape posted a consent");
+    assert!(
+        h.consent_cookie().is_none(),
+        "closing or Escape set a cookie"
+    );
+    assert!(h.decision().is_null(), "closing or Escape made a decision");
+    assert_eq!(h.browser.evaluate("window.__changes.length"), 0);
+    assert_eq!(h.browser.evaluate("window.__runs.analytics"), 0);
+}
+
+#[test]
+fn the_record_stored_by_the_service_matches_what_the_visitor_chose_and_saw() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    let url = h.shop_url();
+    h.open(&format!(
+        "{url}?utm_source=newsletter&email=someone%40example.com"
+    ));
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    let registry = h.service.registry();
+
+    h.click("customize");
+    assert!(h.dialog_opens(), "customize opens no preferences dialog");
+    h.switch("marketing", true);
+    h.click("save");
+    let decision = h.wait_decision();
+
+    let id = decision["consent_id"]
+        .as_str()
+        .expect("consent_id")
+        .to_owned();
+    assert!(
+        id.len() >= 22,
+        "a consent_id of at least 128 random bits: {id:?}"
+    );
+    assert_eq!(decision["revision"], registry["revision"]);
+    let record = h.stored(&id, 1).pop().unwrap();
+    assert_eq!(record["consent_id"], id.as_str());
+    assert_eq!(record["revision"], registry["revision"], "{record}");
+    assert_eq!(record["shown"], registry["shown"]["en"], "{record}");
+    assert_eq!(record["action"], "custom");
+    assert_eq!(record["language"], "en");
+    assert_eq!(
+        record["page"],
+        url.as_str(),
+        "origin and path, never the query"
+    );
+    assert_eq!(
+        record["categories"],
+        json!({"necessary": true, "analytics": false, "marketing": true})
+    );
+    assert_eq!(record["ip_prefix"], "127.0.0.0/24");
+    assert!(
+        record["user_agent"]
+            .as_str()
+            .is_some_and(|ua| ua.contains("Chrome")),
+        "{record}"
+    );
+    for field in ["recorded_at", "expires_at"] {
+        assert!(record[field].is_string(), "no {field} in {record}");
+    }
+
+    // A second decision is kept under the same id, after the first.
+    h.browser.evaluate("window.Consentry.show()");
+    assert!(h.dialog_opens(), "Consentry.show() opens no dialog");
+    h.click("accept-all");
+    assert!(h.banner_goes_away(), "the dialog stays after accept all");
+    let records = h.stored(&id, 2);
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[1]["action"], "accept-all");
+    assert_eq!(
+        h.decision()["consent_id"],
+        id.as_str(),
+        "the visitor keeps one id"
+    );
+}

@@ -1,0 +1,81 @@
+//! What a first-time visitor sees.
+
+use crate::harness::{Harness, SOON};
+
+#[test]
+fn a_first_visit_shows_the_first_layer_with_accept_all_and_reject_all_side_by_side_and_equal() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+
+    h.open_shop();
+
+    assert!(h.banner_shows(SOON), "a first visit shows no banner");
+    let layer = h.eval(
+        r#"(() => {
+        const box = (el) => {
+          if (!el) return null;
+          const b = el.getBoundingClientRect(), s = getComputedStyle(el);
+          return { top: b.top, left: b.left, width: b.width, height: b.height,
+                   fontSize: s.fontSize, fontWeight: s.fontWeight,
+                   background: s.backgroundColor, color: s.color };
+        };
+        return {
+          accept: box(target("accept-all")), reject: box(target("reject-all")),
+          customize: box(target("customize")),
+          text: root.textContent,
+          policyLink: all("a[href]").some((a) => visible(a) && a.href.includes("/cookie-policy")),
+        };
+      })()"#,
+    );
+    let (accept, reject) = (&layer["accept"], &layer["reject"]);
+    assert!(!reject.is_null(), "no visible reject-all button: {layer}");
+    assert!(
+        !layer["customize"].is_null(),
+        "no visible customize button: {layer}"
+    );
+    let n = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        (n(accept, "top") - n(reject, "top")).abs() < 1.0
+            && (n(accept, "left") - n(reject, "left")).abs() >= n(accept, "width") - 1.0,
+        "accept-all and reject-all are not side by side: {accept} / {reject}"
+    );
+    assert!(
+        (n(accept, "width") - n(reject, "width")).abs() <= 1.0
+            && (n(accept, "height") - n(reject, "height")).abs() <= 1.0,
+        "accept-all and reject-all differ in size: {accept} / {reject}"
+    );
+    for style in ["fontSize", "fontWeight", "background", "color"] {
+        assert_eq!(
+            accept[style], reject[style],
+            "accept-all and reject-all differ in {style}: one is pushed over the other"
+        );
+    }
+    let text = layer["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("Shop"),
+        "the banner does not name the site: {text:?}"
+    );
+    assert_eq!(
+        layer["policyLink"], true,
+        "no visible link to the cookie policy"
+    );
+    assert!(
+        h.decision().is_null(),
+        "a decision exists before any choice"
+    );
+    assert!(
+        h.consent_cookie().is_none(),
+        "a consentry cookie before any choice"
+    );
+    assert_eq!(
+        h.consent_posts(),
+        0,
+        "a consent was posted before any choice"
+    );
+    assert_eq!(
+        h.exceptions(),
+        Vec::<String>::new(),
+        "the page saw exceptions"
+    );
+}

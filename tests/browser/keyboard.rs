@@ -1,0 +1,123 @@
+//! Everything by keyboard alone: reach the banner, open the dialog, stay inside it, leave it.
+
+use serde_json::Value;
+
+use crate::cdp::Key;
+use crate::harness::{Harness, SOON};
+
+/// Presses `key` until the focused element satisfies `wanted`; the path taken on failure.
+fn tab_to(h: &mut Harness, key: Key, wanted: impl Fn(&Value) -> bool, what: &str) {
+    let mut path = Vec::new();
+    for _ in 0..40 {
+        let focused = h.focused();
+        if wanted(&focused) {
+            return;
+        }
+        path.push(focused);
+        h.browser.press(key);
+    }
+    panic!("{key:?} never reached {what}; focus went: {path:?}");
+}
+
+#[test]
+fn the_dialog_works_by_keyboard_alone_traps_focus_and_escape_returns_it() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+
+    tab_to(
+        &mut h,
+        Key::Tab,
+        |f| f["action"] == "customize",
+        "the customize button",
+    );
+    let ring = h.eval(
+        "(() => { const s = getComputedStyle(deepActive());
+                  return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0
+                      || s.boxShadow !== 'none'; })()",
+    );
+    assert_eq!(
+        ring, true,
+        "the focused customize button shows no focus ring"
+    );
+    h.browser.press(Key::Enter);
+    assert!(h.dialog_opens(), "Enter on customize opens no dialog");
+    assert!(
+        h.poll("describe(deepActive()).inDialog", SOON),
+        "opening the dialog does not move focus into it: {}",
+        h.focused()
+    );
+
+    // The focus stays in the dialog, forwards and backwards, however far the visitor tabs.
+    for key in [Key::Tab, Key::ShiftTab] {
+        let mut outside = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..30 {
+            h.browser.press(key);
+            let focused = h.focused();
+            if focused["inDialog"] != true {
+                outside.push(focused.clone());
+            }
+            seen.insert(focused.to_string());
+        }
+        assert!(outside.is_empty(), "{key:?} left the dialog: {outside:?}");
+        assert!(seen.len() >= 4, "{key:?} visits too few controls: {seen:?}");
+    }
+
+    tab_to(
+        &mut h,
+        Key::Tab,
+        |f| f["name"] == "analytics",
+        "the analytics switch",
+    );
+    h.browser.press(Key::Space);
+    assert_eq!(
+        h.switches()["analytics"]["checked"],
+        true,
+        "Space does not switch analytics on"
+    );
+    h.browser.press(Key::Escape);
+    assert!(h.dialog_closes(), "Escape does not close the dialog");
+    assert!(
+        h.poll("describe(deepActive()).action === 'customize'", SOON),
+        "Escape does not return focus to the customize button: {}",
+        h.focused()
+    );
+    assert_eq!(h.consent_posts(), 0, "Escape recorded a consent");
+
+    // Again, and this time save.
+    h.browser.press(Key::Enter);
+    assert!(
+        h.dialog_opens(),
+        "Enter on customize opens no dialog the second time"
+    );
+    tab_to(
+        &mut h,
+        Key::Tab,
+        |f| f["name"] == "analytics",
+        "the analytics switch",
+    );
+    if h.switches()["analytics"]["checked"] != true {
+        h.browser.press(Key::Space);
+    }
+    tab_to(
+        &mut h,
+        Key::Tab,
+        |f| f["action"] == "save",
+        "the save button",
+    );
+    h.browser.press(Key::Enter);
+    assert!(h.banner_goes_away(), "Enter on save leaves the banner open");
+    let decision = h.wait_decision();
+    assert_eq!(
+        decision["accepted"].as_array().map(|a| a.len()),
+        Some(2),
+        "necessary and analytics: {decision}"
+    );
+    assert_eq!(
+        h.browser.evaluate("window.Consentry.accepted('analytics')"),
+        true
+    );
+}

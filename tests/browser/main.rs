@@ -1,0 +1,17 @@
+//! The banner in a real headless Chromium: what a visitor sees and does, and what the service
+//! then keeps. Each test has its own service, website and browser profile. Where no Chromium is
+//! installed the tests print a notice and pass, unless `CONSENTRY_BROWSER_TESTS=required`.
+
+mod accessibility;
+mod cdp;
+mod consent_mode;
+mod csp;
+mod decisions;
+mod first_layer;
+mod gpc;
+mod harness;
+mod keyboard;
+mod revisits;
+mod screenshots;
+mod tags;
+mod withdrawal;

@@ -1,0 +1,120 @@
+//! Coming back: no banner while the decision holds; asked again when the registry changes or
+//! the decision grows old.
+
+use std::time::Duration;
+
+use crate::harness::{Harness, NEW_COOKIE, SOON};
+
+/// Accepts everything on the shop's first layer and waits until the service has it.
+fn accept_all(h: &mut Harness) -> serde_json::Value {
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    h.click("accept-all");
+    assert!(h.banner_goes_away(), "the banner stays after accept all");
+    h.wait_decision()
+}
+
+#[test]
+fn a_return_visit_with_the_same_revision_shows_no_banner() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    let decision = accept_all(&mut h);
+
+    h.open_shop();
+
+    assert!(
+        h.banner_stays_hidden(Duration::from_millis(1500)),
+        "the banner asks again on a return visit"
+    );
+    assert_eq!(h.decision()["consent_id"], decision["consent_id"]);
+    assert_eq!(
+        h.consent_posts(),
+        1,
+        "a return visit posted another consent"
+    );
+    assert!(
+        h.browser.poll("window.__runs.analytics === 1", SOON),
+        "the granted analytics tag does not run on the return visit"
+    );
+}
+
+#[test]
+fn a_new_revision_of_the_registry_asks_again() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    let first = accept_all(&mut h);
+    let old_revision = h.service.registry()["revision"].clone();
+
+    // The admin declares one more cookie; the service picks the edit up by itself.
+    let mut registry = std::fs::read_to_string(&h.service.config).expect("registry");
+    registry.push_str(NEW_COOKIE);
+    std::fs::write(&h.service.config, registry).expect("edit registry");
+    let deadline = std::time::Instant::now() + SOON;
+    let new_revision = loop {
+        let now = h.service.registry()["revision"].clone();
+        if now != old_revision {
+            break now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit was not reloaded"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The visitor comes back after the cached banner.js has expired.
+    h.browser.disable_cache();
+    h.open_shop();
+
+    assert!(h.banner_shows(SOON), "a new revision does not ask again");
+    h.click("reject-all");
+    assert!(h.banner_goes_away(), "the banner stays after reject all");
+    let id = first["consent_id"].as_str().expect("consent_id");
+    let ids = h
+        .browser
+        .evaluate("window.Consentry.get() && window.Consentry.get().consent_id");
+    let records = h.stored(ids.as_str().unwrap_or(id), 1);
+    let last = records.last().unwrap();
+    assert_eq!(last["revision"], new_revision, "{last}");
+    assert_eq!(last["action"], "reject-all");
+}
+
+#[test]
+fn an_expired_decision_asks_again() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    accept_all(&mut h);
+
+    // The cookie lives for consent_days (182) in the browser.
+    let cookie = h.consent_cookie().expect("a consentry cookie");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let days = (cookie["expires"].as_f64().unwrap_or(-1.0) - now) / 86_400.0;
+    assert!(
+        (181.0..=183.0).contains(&days),
+        "the consentry cookie should last 182 days, lasts {days:.1}: {cookie}"
+    );
+
+    // The visitor comes back 183 days later (the page's clock says so; the cookie is still
+    // there, so the banner itself must notice the decision's age).
+    h.browser.before_every_document(
+        r#"(() => {
+          const shift = 183 * 86400000, Real = Date;
+          class Later extends Real {
+            constructor(...args) { if (args.length) super(...args); else super(Real.now() + shift); }
+            static now() { return Real.now() + shift; }
+          }
+          window.Date = Later;
+        })();"#,
+    );
+    h.open_shop();
+
+    assert!(
+        h.banner_shows(SOON),
+        "a decision older than consent_days does not ask again"
+    );
+}

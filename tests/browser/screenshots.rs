@@ -1,0 +1,50 @@
+//! Pictures of the banner and dialog for a person to look at: desktop and phone width, light
+//! and dark, on the demo page with the repository's registry. Written to target/screenshots/.
+
+use std::time::Duration;
+
+use crate::harness::{Harness, REPO_COOKIES, SOON, screenshot_dir};
+
+#[test]
+fn screenshots_of_the_banner_and_dialog_at_desktop_and_phone_width_in_light_and_dark() {
+    let Some(mut h) = Harness::start_with(|_| REPO_COOKIES.to_owned()) else {
+        return;
+    };
+    let dir = screenshot_dir();
+    let demo = format!("{}/", h.service.origin);
+    let settle = Duration::from_millis(700);
+
+    for (size, width, height, mobile) in [("desktop", 1280, 800, false), ("phone", 375, 812, true)]
+    {
+        for scheme in ["light", "dark"] {
+            h.browser.viewport(width, height, mobile);
+            h.browser.color_scheme(scheme);
+            h.open(&demo);
+            assert!(
+                h.banner_shows(SOON),
+                "no banner on the demo page ({size}, {scheme})"
+            );
+            std::thread::sleep(settle);
+            let png = h.browser.screenshot_png();
+            std::fs::write(dir.join(format!("banner-{size}-{scheme}.png")), png).expect("write");
+
+            h.click("customize");
+            assert!(
+                h.dialog_opens(),
+                "customize opens no dialog ({size}, {scheme})"
+            );
+            std::thread::sleep(settle);
+            let png = h.browser.screenshot_png();
+            std::fs::write(dir.join(format!("dialog-{size}-{scheme}.png")), png).expect("write");
+
+            h.click("reject-all");
+            assert!(h.banner_goes_away(), "the dialog stays after reject all");
+            std::thread::sleep(settle);
+            let png = h.browser.screenshot_png();
+            std::fs::write(dir.join(format!("after-{size}-{scheme}.png")), png).expect("write");
+            // Forget the decision, so the next round is a first visit again.
+            h.browser
+                .call("Network.clearBrowserCookies", serde_json::json!({}));
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Scripts and iframes held back by `data-category` run or load when, and only when, their
+//! category is granted: without a reload, and exactly once.
+
+use std::time::Duration;
+
+use crate::harness::{Harness, SOON};
+
+fn runs(h: &mut Harness) -> (u64, u64) {
+    let runs = h.browser.evaluate("window.__runs");
+    (
+        runs["analytics"].as_u64().unwrap_or(99),
+        runs["marketing"].as_u64().unwrap_or(99),
+    )
+}
+
+/// Opens the dialog from the page and clicks `action` in it.
+fn decide_again(h: &mut Harness, action: &str) {
+    h.browser.evaluate("window.Consentry.show()");
+    assert!(h.dialog_opens(), "Consentry.show() opens no dialog");
+    h.click(action);
+    assert!(h.banner_goes_away(), "the dialog stays after {action}");
+}
+
+#[test]
+fn each_tagged_script_runs_exactly_once_when_its_category_is_granted() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    assert_eq!(
+        runs(&mut h),
+        (0, 0),
+        "a tagged script ran before any decision"
+    );
+    assert_eq!(
+        h.host.hits("/tags/analytics.js"),
+        0,
+        "a held-back script was fetched"
+    );
+
+    h.click("customize");
+    assert!(h.dialog_opens(), "customize opens no dialog");
+    h.switch("analytics", true);
+    h.click("save");
+    assert!(
+        h.browser.poll("window.__runs.analytics === 1", SOON),
+        "the analytics tag never ran"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        runs(&mut h),
+        (1, 0),
+        "only the granted category's script runs"
+    );
+
+    decide_again(&mut h, "accept-all");
+    assert!(
+        h.browser.poll("window.__runs.marketing === 1", SOON),
+        "the inline marketing tag never ran"
+    );
+    decide_again(&mut h, "accept-all");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(runs(&mut h), (1, 1), "a later decision ran a tag again");
+    assert_eq!(h.host.hits("/tags/analytics.js"), 1);
+
+    // A new page with the decision kept runs each granted tag once.
+    h.open_shop();
+    assert!(
+        h.browser.poll("window.__runs.marketing === 1", SOON),
+        "tags do not run on the next page"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(runs(&mut h), (1, 1));
+    assert_eq!(
+        h.exceptions(),
+        Vec::<String>::new(),
+        "the page saw exceptions"
+    );
+}
+
+#[test]
+fn a_tagged_iframe_loads_only_when_its_category_is_granted() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    h.click("reject-all");
+    assert!(h.banner_goes_away(), "the banner stays after reject all");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        h.host.hits("/frame.html"),
+        0,
+        "the iframe loaded although marketing was rejected"
+    );
+
+    h.browser.evaluate("window.Consentry.show()");
+    assert!(h.dialog_opens(), "Consentry.show() opens no dialog");
+    h.switch("marketing", true);
+    h.click("save");
+
+    assert!(
+        h.browser.poll(
+            "(() => { const f = document.querySelector('iframe[data-category]');
+                      return !!(f && f.contentDocument && f.contentDocument.getElementById('video')); })()",
+            SOON
+        ),
+        "the iframe did not load once marketing was granted"
+    );
+    assert_eq!(h.host.hits("/frame.html"), 1);
+}

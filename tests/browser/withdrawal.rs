@@ -1,0 +1,108 @@
+//! Withdrawing consent is as easy as giving it, and removes what the category left behind.
+
+use serde_json::json;
+
+use crate::harness::{Harness, SOON};
+
+#[test]
+fn withdrawing_a_category_deletes_its_declared_cookies_on_the_host_and_parent_domain() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    h.click("accept-all");
+    assert!(h.banner_goes_away(), "the banner stays after accept all");
+    let id = h.wait_decision()["consent_id"]
+        .as_str()
+        .expect("consent_id")
+        .to_owned();
+
+    // What the granted tags would have left: on the host, on the parent domain, on this path.
+    h.browser.evaluate(
+        r#"
+        document.cookie = "_ga=GA1.1.host; path=/";
+        document.cookie = "_ga=GA1.1.parent; path=/; domain=shop.test";
+        document.cookie = "_ga_ABC123=GS1.1.path; path=/shop";
+        document.cookie = "_fbp=fb.1.kept; path=/";
+        document.cookie = "sid=kept; path=/";
+        "#,
+    );
+    // As a tag's server response would set it, for the whole site.
+    h.browser.set_cookie(json!({
+        "name": "_ga_XYZ", "value": "GS1.1.parent", "domain": ".shop.test", "path": "/",
+    }));
+    let names = |h: &mut Harness| {
+        let mut v: Vec<String> = h
+            .browser
+            .cookies()
+            .iter()
+            .filter(|c| c["name"] != "consentry")
+            .map(|c| {
+                format!(
+                    "{}@{}{}",
+                    c["name"].as_str().unwrap(),
+                    c["domain"].as_str().unwrap(),
+                    c["path"].as_str().unwrap()
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        names(&mut h).len(),
+        6,
+        "the test could not set its cookies: {:?}",
+        names(&mut h)
+    );
+
+    // The settings link on the page reopens the preferences.
+    let at = h.browser.evaluate(
+        "(() => { const r = document.getElementById('settings').getBoundingClientRect();
+                  return [r.left + r.width / 2, r.top + r.height / 2]; })()",
+    );
+    h.browser
+        .click_at(at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+    assert!(
+        h.dialog_opens(),
+        "the data-consentry=show link opens no dialog"
+    );
+    assert_eq!(
+        h.switches()["analytics"]["checked"],
+        true,
+        "the dialog forgot the decision"
+    );
+    h.switch("analytics", false);
+    h.click("save");
+    assert!(h.banner_goes_away(), "the dialog stays after save");
+
+    let gone = h.browser.poll(
+        "!document.cookie.split('; ').some((c) => c.startsWith('_ga'))",
+        SOON,
+    );
+    let left = names(&mut h);
+    assert!(gone, "analytics cookies survive the withdrawal: {left:?}");
+    assert_eq!(
+        left,
+        [
+            format!("_fbp@{}/", crate::harness::SHOP_HOST),
+            format!("sid@{}/", crate::harness::SHOP_HOST)
+        ],
+        "only the withdrawn category's cookies go, everywhere the page reaches"
+    );
+    assert_eq!(
+        h.browser.evaluate("window.Consentry.accepted('analytics')"),
+        false
+    );
+    let records = h.stored(&id, 2);
+    let last = records.last().unwrap();
+    assert_eq!(
+        last["categories"],
+        json!({"necessary": true, "analytics": false, "marketing": true})
+    );
+    assert!(
+        last["action"] == "custom" || last["action"] == "withdraw",
+        "{last}"
+    );
+}
