@@ -148,9 +148,7 @@ fn escape_and_the_close_button_record_nothing() {
           (b.dataset.action === "close" ||
            /close|dismiss|fermer/i.test(b.getAttribute("aria-label") || "") ||
            /^(×|✕|close)$/i.test((b.textContent || "").trim())));
-        if (!el) return null;
-        const r = el.getBoundingClientRect();
-        return [r.left + r.width / 2, r.top + r.height / 2];
+        return el ? centre(el) : null;
       })()"#,
     );
     let [x, y] = [close[0].as_f64(), close[1].as_f64()];

@@ -79,3 +79,67 @@ fn a_first_visit_shows_the_first_layer_with_accept_all_and_reject_all_side_by_si
         "the page saw exceptions"
     );
 }
+
+#[test]
+fn at_320_px_wide_the_banner_and_dialog_fit_and_every_button_is_at_least_24_px() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.browser.viewport(320, 640, true);
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner at 320 px");
+
+    const FIT: &str = r#"(() => {
+        const problems = [];
+        if (document.documentElement.scrollWidth > innerWidth)
+          problems.push("the page scrolls sideways: " + document.documentElement.scrollWidth);
+        for (const b of all("button, [role=button]").filter(visible)) {
+          const r = b.getBoundingClientRect();
+          const name = b.getAttribute("data-action") || b.textContent.trim();
+          if (r.left < 0 || r.right > innerWidth) problems.push(name + " sticks out: " + r.left + ".." + r.right);
+          if (r.width < 24 || r.height < 24) problems.push(name + " is " + r.width + "×" + r.height);
+        }
+        return problems;
+      })()"#;
+    let first = h.eval(FIT);
+    assert_eq!(first, serde_json::json!([]), "first layer at 320 px");
+    h.click("customize");
+    assert!(h.dialog_opens(), "customize opens no dialog at 320 px");
+    let dialog = h.eval(FIT);
+    assert_eq!(dialog, serde_json::json!([]), "dialog at 320 px");
+}
+
+#[test]
+fn a_french_page_gets_the_french_banner_and_its_record_says_so() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    let url = format!(
+        "http://{}:{}/fr/catalogue",
+        crate::harness::SHOP_HOST,
+        h.host.port
+    );
+    h.open(&url);
+    assert!(h.banner_shows(SOON), "no banner on a French page");
+    let registry = h.service.registry();
+
+    h.click("customize");
+    assert!(h.dialog_opens(), "customize opens no dialog");
+    let text = h.eval("prefs().textContent");
+    assert!(
+        text.as_str()
+            .is_some_and(|t| t.contains("Mesure d'audience")),
+        "the dialog is not in French: {text}"
+    );
+    h.click("reject-all");
+    assert!(h.banner_goes_away(), "the dialog stays after reject all");
+
+    let decision = h.wait_decision();
+    let id = decision["consent_id"].as_str().expect("consent_id");
+    let record = h.stored(id, 1).pop().unwrap();
+    assert_eq!(record["language"], "fr", "{record}");
+    assert_eq!(
+        record["shown"], registry["shown"]["fr"],
+        "the French texts were shown"
+    );
+}

@@ -359,7 +359,7 @@ const SHOP_PAGE: &str = r##"<!doctype html>
 "##;
 
 const SHOP_CSS: &str = "body { font: 16px/1.5 Georgia, serif; margin: 0 auto; max-width: 60rem; \
-padding: 1rem; color: #222; background: #fff; } a { color: #0645ad; }";
+padding: 1rem; color: #222; background: #fff; } a { color: #0645ad; } iframe { max-width: 100%; }";
 
 const SETUP_JS: &str = r#"window.__runs = { analytics: 0, marketing: 0 };
 window.__changes = [];
@@ -377,6 +377,34 @@ const ANALYTICS_JS: &str = r#"window.__runs.analytics += 1;
 
 const FRAME_HTML: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Video</title></head>
 <body><p id="video">The product video plays here.</p></body></html>"#;
+
+/// A long page of links in French, for keyboard walks behind the banner and for the language.
+fn catalogue_page(service: &str, lang: &str) -> String {
+    let items: String = (1..=40)
+        .map(|n| format!("<li><a href=\"#item-{n}\">Product {n}</a></li>\n"))
+        .collect();
+    format!(
+        r##"<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Shop · Catalogue</title>
+<link rel="stylesheet" href="/shop.css">
+<script src="{service}/banner.js"></script>
+</head>
+<body>
+<header><a href="/shop/product">Shop</a></header>
+<main>
+<h1>Catalogue</h1>
+<ul>
+{items}</ul>
+</main>
+</body>
+</html>
+"##
+    )
+}
 
 /// A page whose CSP forbids inline script and inline style: scripts only from the service.
 const STRICT_PAGE: &str = r##"<!doctype html>
@@ -438,6 +466,19 @@ impl Harness {
         put("/tags/page.js", "text/javascript", PAGE_JS);
         put("/tags/analytics.js", "text/javascript", ANALYTICS_JS);
         put("/frame.html", "text/html; charset=utf-8", FRAME_HTML);
+        let catalogue = |lang| catalogue_page(&service.origin, lang);
+        host.put(
+            "/shop/catalogue",
+            "text/html; charset=utf-8",
+            catalogue("en"),
+            None,
+        );
+        host.put(
+            "/fr/catalogue",
+            "text/html; charset=utf-8",
+            catalogue("fr"),
+            None,
+        );
         let csp = format!(
             "default-src 'self'; script-src {0}; style-src 'self'; connect-src {0}; img-src 'self' data:",
             service.origin
@@ -534,8 +575,7 @@ impl Harness {
         let at = self.eval(&format!(
             "(() => {{ const el = target({action:?}); if (!el) return null;
                el.scrollIntoView({{block: 'center', inline: 'center'}});
-               const r = el.getBoundingClientRect();
-               return [r.left + r.width / 2, r.top + r.height / 2]; }})()"
+               return centre(el); }})()"
         ));
         let Some([x, y]) = at.as_array().map(|a| [a[0].as_f64(), a[1].as_f64()]) else {
             panic!("no visible button with data-action={action:?}");
@@ -693,6 +733,11 @@ const target = (name) => {
   const p = prefs();
   const inDialog = p && actions(name).find((el) => p.contains(el));
   return inDialog || actions(name).find((el) => !(p && p.contains(el))) || null;
+};
+// An element's centre in the coordinates of mouse events (the visual viewport, zoom included).
+const centre = (el) => {
+  const r = el.getBoundingClientRect(), v = window.visualViewport;
+  return [(r.left + r.width / 2 - v.offsetLeft) * v.scale, (r.top + r.height / 2 - v.offsetTop) * v.scale];
 };
 const deepActive = () => {
   let a = document.activeElement;

@@ -121,3 +121,37 @@ fn the_dialog_works_by_keyboard_alone_traps_focus_and_escape_returns_it() {
         true
     );
 }
+
+#[test]
+fn the_first_layer_never_hides_the_element_that_has_the_focus() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    let url = format!(
+        "http://{}:{}/shop/catalogue",
+        crate::harness::SHOP_HOST,
+        h.host.port
+    );
+    h.open(&url);
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+
+    // Walk the page's own links by keyboard while the banner waits for an answer (WCAG 2.4.11).
+    let mut hidden = Vec::new();
+    for _ in 0..45 {
+        h.browser.press(Key::Tab);
+        let covered = h.eval(
+            "(() => { const el = deepActive();
+                      if (!el || inBanner(el) || el === document.body) return null;
+                      const r = el.getBoundingClientRect();
+                      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                      return hit === host ? el.textContent.trim() : null; })()",
+        );
+        if let Some(text) = covered.as_str() {
+            hidden.push(text.to_owned());
+        }
+    }
+    assert!(
+        hidden.is_empty(),
+        "the banner covers the focused link(s): {hidden:?}"
+    );
+}

@@ -58,10 +58,7 @@ fn withdrawing_a_category_deletes_its_declared_cookies_on_the_host_and_parent_do
     );
 
     // The settings link on the page reopens the preferences.
-    let at = h.browser.evaluate(
-        "(() => { const r = document.getElementById('settings').getBoundingClientRect();
-                  return [r.left + r.width / 2, r.top + r.height / 2]; })()",
-    );
+    let at = h.eval("centre(document.getElementById('settings'))");
     h.browser
         .click_at(at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
     assert!(
