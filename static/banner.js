@@ -11,7 +11,6 @@
   const NAME = "consentry";
   const SIGNALS = ("ad_storage ad_user_data ad_personalization analytics_storage functionality_storage "
     + "personalization_storage security_storage").split(" ");
-  const TAGGED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
   const me = d.currentScript;
   const origin = new URL(me && me.src || loc).origin;
 
@@ -59,7 +58,7 @@
 
   // ---- Effects of a decision: Consent Mode, held-back scripts and iframes, rejected cookies.
   function unblock() {
-    for (const el of d.querySelectorAll(TAGGED)) {
+    for (const el of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) {
       if (!el.dataset.category.trim().split(/\s+/).every(granted)) continue;
       if (el.tagName == "IFRAME") {
         el.src = el.dataset.src;
@@ -117,7 +116,9 @@
   function decide(list, action) {
     const before = state ? state.accepted : [];
     const accepted = ids.filter(id => required.includes(id) || list.includes(id));
-    if (before.some(id => !accepted.includes(id))) action = "withdraw";
+    // Taking back every optional category granted before is a withdrawal.
+    const optional = list => list.some(id => !required.includes(id));
+    if (optional(before) && !optional(accepted)) action = "withdraw";
     const s = state = {
       consent_id: prior && prior.consent_id || null, revision: C.revision, accepted,
       decided_at: new Date().toISOString(),
@@ -173,7 +174,7 @@
   const actions = {
     "accept-all": () => decide(ids, "accept-all"),
     "reject-all": () => decide([], "reject-all"),
-    save: () => decide(ids.filter(id => dlg.querySelector(`[name="${id}"]`).checked), "custom"),
+    save: () => decide(ids.filter(id => root.getElementById("cy-" + id).checked), "custom"),
     customize: show,
     settings: show,
     close: () => dlg.close(),
@@ -190,12 +191,16 @@
         h("p", {}, text, " ", link())),
       h("div", { class: "act" }, ...buttons));
     root.append(bar);
-    // Keeps the element that has focus out from under the banner (WCAG 2.4.11).
-    requestAnimationFrame(() => bar && (d.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 24 + "px"));
+    // Keeps the element that has focus out from under the banner (WCAG 2.4.11): focus scrolls
+    // clear of it, and the host element gives the page room to scroll its end clear too.
+    requestAnimationFrame(() => {
+      if (bar) root.host.style.height = d.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 24 + "px";
+    });
   }
 
   function showFab() {
     if (!C.floating_button || fab) return;
+    mount();
     const ns = "http://www.w3.org/2000/svg";
     const svg = d.createElementNS(ns, "svg");
     const path = d.createElementNS(ns, "path");
@@ -212,7 +217,7 @@
     if (bar) {
       bar.remove();
       bar = null;
-      d.documentElement.style.scrollPaddingBottom = "";
+      root.host.style.height = d.documentElement.style.scrollPaddingBottom = "";
     }
     showFab();
     if (dlg && dlg.open) dlg.close();
@@ -272,7 +277,7 @@
     if (!dlg) dialog();
     if (dlg.open) return;
     ret = root.activeElement || d.activeElement;
-    for (const c of cats) dlg.querySelector(`[name="${c.id}"]`).checked = granted(c.id);
+    for (const id of ids) root.getElementById("cy-" + id).checked = granted(id);
     dlg.showModal();
   }
 
