@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::registry::{self, LoadError};
 use crate::startup::{Application, Settings};
+use crate::store::{ExportError, ExportFormat, Exporter, Store, TimeRange};
 
 #[derive(Parser)]
 #[command(name = "consentry", version, about = "Self-hosted cookie consent")]
@@ -25,6 +26,25 @@ enum Command {
         #[arg(default_value = "cookies.toml")]
         file: PathBuf,
     },
+    /// Write consent records to stdout, oldest first (stop the service first: sled allows one
+    /// process at a time; while it runs, use GET /api/v1/admin/consents).
+    Export(ExportArgs),
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// The data folder the service writes to.
+    #[arg(long)]
+    data: PathBuf,
+    /// First day (2026-11-01) or time (RFC 3339) to include.
+    #[arg(long)]
+    since: Option<String>,
+    /// Last day to include (the whole day), or a time (RFC 3339) to stop before.
+    #[arg(long)]
+    until: Option<String>,
+    /// ndjson: the stored records, one a line; csv: one column per category.
+    #[arg(long, default_value = "ndjson")]
+    format: String,
 }
 
 #[derive(clap::Args)]
@@ -38,6 +58,18 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
+    /// Purge consent records older than this many days.
+    #[arg(long, default_value_t = crate::startup::DEFAULT_RETENTION_DAYS)]
+    retention_days: u32,
+    /// Consent posts per second allowed per client address; 0 switches the limit off.
+    #[arg(long, default_value_t = 10)]
+    rate_limit: u32,
+    /// Consent posts a client may send at once before the per-second rate applies.
+    #[arg(long, default_value_t = 60)]
+    rate_burst: u32,
+    /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 impl Default for ServeArgs {
@@ -46,6 +78,10 @@ impl Default for ServeArgs {
             config: "cookies.toml".into(),
             data: "data".into(),
             bind: "127.0.0.1:8080".into(),
+            retention_days: crate::startup::DEFAULT_RETENTION_DAYS,
+            rate_limit: 10,
+            rate_burst: 60,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -56,6 +92,7 @@ impl Cli {
             None => serve(ServeArgs::default()),
             Some(Command::Serve(args)) => serve(args),
             Some(Command::Check { file }) => check(&file),
+            Some(Command::Export(args)) => export(&args),
         }
     }
 }
@@ -65,6 +102,12 @@ fn serve(args: ServeArgs) -> ExitCode {
     settings.admin_token = std::env::var("CONSENTRY_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
+    settings.retention = std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400);
+    settings.rate_limit = (args.rate_limit > 0).then_some(crate::startup::RateLimit {
+        per_second: args.rate_limit,
+        burst: args.rate_burst,
+    });
+    settings.trust_forwarded_for = args.trust_forwarded_for;
     let result = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings.clone()).map_err(|e| e.to_string())?;
         let base = format!("http://{}", display_addr(&settings.bind, app.port()));
@@ -150,5 +193,56 @@ fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+fn export(args: &ExportArgs) -> ExitCode {
+    let Some(format) = ExportFormat::parse(&args.format) else {
+        eprintln!("consentry: --format must be ndjson or csv");
+        return ExitCode::from(2);
+    };
+    let range = match TimeRange::parse(args.since.as_deref(), args.until.as_deref()) {
+        Ok(range) => range,
+        Err(e) => {
+            eprintln!("consentry: --{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.data.join("sled").exists() {
+        eprintln!(
+            "consentry: {} holds no consent records (no sled folder)",
+            args.data.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let store = match Store::open(&args.data) {
+        Ok(store) => store,
+        Err(e) if e.is_locked() => {
+            eprintln!(
+                "consentry: {} is in use by a running service; stop it, or export with \
+                 GET /api/v1/admin/consents",
+                args.data.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("consentry: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let written = Exporter::new(store, range, format, &[])
+        .map_err(ExportError::from)
+        .and_then(|exporter| {
+            exporter.write_to(&mut std::io::BufWriter::new(std::io::stdout().lock()))
+        });
+    match written {
+        Ok(count) => {
+            eprintln!("consentry: exported {count} records");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("consentry: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -10,8 +10,19 @@ pub enum AppError {
     NotFound(String),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A posted field was missing or not acceptable; the JSON names it.
+    #[error("{message}")]
+    Field {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Forbidden(String),
+    #[error("a valid admin token is required (Authorization: Bearer <CONSENTRY_ADMIN_TOKEN>)")]
+    Unauthorized,
+    #[error("the body must be application/json or text/plain")]
+    UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("the consent store cannot accept writes right now; try again shortly")]
@@ -32,7 +43,10 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not-found",
             AppError::BadRequest { code, .. } => code,
+            AppError::Field { code, .. } => code,
             AppError::Forbidden(_) => "forbidden",
+            AppError::Unauthorized => "unauthorized",
+            AppError::UnsupportedMediaType => "unsupported-media-type",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::Unavailable(_) => "store-unavailable",
             AppError::Internal(_) => "internal",
@@ -44,6 +58,8 @@ impl AppError {
 struct Body<'a> {
     error: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 impl ResponseError for AppError {
@@ -51,7 +67,10 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Field { .. } => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -65,9 +84,31 @@ impl ResponseError for AppError {
             AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             _ => {}
         }
-        HttpResponse::build(self.status_code()).json(Body {
+        let field = match self {
+            AppError::Field { field, .. } => Some(*field),
+            _ => None,
+        };
+        let mut res = HttpResponse::build(self.status_code());
+        if matches!(self, AppError::Unauthorized) {
+            res.insert_header(("WWW-Authenticate", "Bearer realm=\"consentry-admin\""));
+        }
+        if matches!(self, AppError::Unavailable(_)) {
+            res.insert_header(("Retry-After", "1"));
+        }
+        res.json(Body {
             error: self.code(),
             message: self.to_string(),
+            field,
         })
+    }
+}
+
+impl From<crate::consent::FieldError> for AppError {
+    fn from(e: crate::consent::FieldError) -> AppError {
+        AppError::Field {
+            code: e.code,
+            field: e.field,
+            message: e.message,
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
@@ -21,7 +22,25 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
+    /// Records older than this are purged (see the README's "Retention").
+    pub retention: Duration,
+    /// How often the retention purge runs.
+    pub purge_every: Duration,
+    /// Consent posts per second per client address, with bursts; `None` switches it off.
+    pub rate_limit: Option<RateLimit>,
+    /// Trust the last `X-Forwarded-For` entry as the client address (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
 }
+
+/// A client may post `per_second` decisions a second on average, `burst` at once.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+/// Five years: see the README's "Retention" for why.
+pub const DEFAULT_RETENTION_DAYS: u32 = 1826;
 
 impl Settings {
     pub fn new(config: impl Into<PathBuf>, data: impl Into<PathBuf>, bind: &str) -> Settings {
@@ -31,6 +50,13 @@ impl Settings {
             bind: bind.to_owned(),
             admin_token: None,
             workers: None,
+            retention: Duration::from_secs(u64::from(DEFAULT_RETENTION_DAYS) * 86_400),
+            purge_every: Duration::from_secs(3600),
+            rate_limit: Some(RateLimit {
+                per_second: 10,
+                burst: 60,
+            }),
+            trust_forwarded_for: false,
         }
     }
 }
@@ -108,6 +134,11 @@ impl Application {
             })?
             .port();
         let workers = settings.workers;
+        let limit = settings.rate_limit.map(|l| {
+            crate::routes::consents::rate_limit(l.per_second, l.burst, settings.trust_forwarded_for)
+        });
+        maintain(&store, &settings, limit.clone());
+        let consents_live = live.clone();
         let state = web::Data::new(State {
             live,
             store,
@@ -120,6 +151,9 @@ impl Application {
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(from_fn(crate::routes::log_requests))
                 .configure(crate::routes::configure)
+                .configure(|cfg| {
+                    crate::routes::consents::configure(cfg, consents_live.clone(), limit.as_ref())
+                })
                 .default_service(web::to(crate::routes::not_found))
         })
         .listen(listener)
@@ -148,6 +182,49 @@ impl Application {
         let result = server.await;
         drop(_watcher);
         result
+    }
+}
+
+/// The background upkeep thread: purges records past the retention, and forgets rate-limit
+/// counters of clients gone quiet. It ends with the store.
+fn maintain(store: &Store, settings: &Settings, limit: Option<crate::routes::consents::RateLimit>) {
+    let store = store.downgrade();
+    let (retention, every) = (settings.retention, settings.purge_every);
+    let tick = every
+        .min(Duration::from_secs(60))
+        .max(Duration::from_millis(50));
+    let spawned = std::thread::Builder::new()
+        .name("consentry-upkeep".to_owned())
+        .spawn(move || {
+            let mut next_purge = std::time::Instant::now();
+            loop {
+                let Some(store) = store.upgrade() else {
+                    return;
+                };
+                if std::time::Instant::now() >= next_purge {
+                    next_purge += every;
+                    purge(&store, retention);
+                }
+                drop(store);
+                if let Some(limit) = &limit {
+                    let limiter = limit.limiter();
+                    limiter.retain_recent();
+                    limiter.shrink_to_fit();
+                }
+                std::thread::sleep(tick);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the retention purge");
+    }
+}
+
+fn purge(store: &Store, retention: Duration) {
+    let cutoff = time::OffsetDateTime::now_utc() - retention;
+    match store.purge_before(cutoff) {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, %cutoff, "purged consent records past the retention"),
+        Err(e) => tracing::error!(error = %e, "retention purge failed; will retry"),
     }
 }
 

@@ -1,8 +1,11 @@
 //! HTTP surfaces, one file each; handlers stay thin and hand work to the domain modules.
 
+mod admin;
 mod assets;
 mod banner;
+pub(crate) mod consents;
 mod demo;
+mod gpc;
 mod health;
 mod policy;
 mod registry;
@@ -23,7 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(demo::index)
         .service(demo::embed)
         .service(demo::asset)
-        .service(assets::asset);
+        .service(assets::asset)
+        .configure(admin::configure)
+        .configure(gpc::configure);
 }
 
 /// Unknown paths answer a JSON 404 like every other error.

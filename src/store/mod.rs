@@ -1,11 +1,31 @@
 //! The consent store over sled: one versioned tree per index, inside a `consentry` data folder
 //! that carries its format version.
+//!
+//! Trees: `records-v1` (time key → record JSON), `by-consent-v1` (visitor id + time key → empty),
+//! `snapshots-v1` (`shown` hash → banner configuration as served). Writes are acknowledged only
+//! once flushed, through the group commit in `commit.rs`.
 
+mod commit;
+mod export;
+mod keys;
+mod records;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+pub use export::{ExportError, ExportFormat, Exporter, RangeError, TimeRange};
+pub use records::{DayStats, Stats};
+
+use crate::consent::Terms;
 
 /// Written in the data folder; a later release reads it to decide whether to migrate.
 const FORMAT_FILE: &str = "FORMAT";
 const FORMAT: &str = "consentry-store 1\n";
+
+/// sled's page cache. Records are written once and read rarely, so a small cache keeps the
+/// service's memory flat however many records it holds.
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -19,13 +39,125 @@ pub enum StoreError {
     Format { path: PathBuf, found: String },
     #[error("storage failed: {0}")]
     Sled(#[from] sled::Error),
+    #[error("the consent store is unavailable: {0}")]
+    Unavailable(&'static str),
+    #[error("a stored record is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+impl StoreError {
+    fn unavailable(why: &'static str) -> StoreError {
+        StoreError::Unavailable(why)
+    }
+
+    /// True when the data folder is in use by another process (a running service).
+    pub fn is_locked(&self) -> bool {
+        matches!(self, StoreError::Sled(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock)
+    }
+}
+
+impl<E: Into<StoreError>> From<sled::transaction::TransactionError<E>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<E>) -> StoreError {
+        match e {
+            sled::transaction::TransactionError::Abort(e) => e.into(),
+            sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+        }
+    }
+}
+
+/// The open database of one generation (a reopen after a failure makes the next).
+pub(crate) struct Trees {
+    generation: u64,
+    db: sled::Db,
+    records: sled::Tree,
+    by_consent: sled::Tree,
+    snapshots: sled::Tree,
+}
+
+impl Trees {
+    fn insert_record(&self, time: &[u8], index: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        use sled::Transactional;
+        (&self.records, &self.by_consent)
+            .transaction(|(records, by_consent)| {
+                records.insert(time, value)?;
+                by_consent.insert(index, &[][..])?;
+                Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(StoreError::from)
+    }
+}
+
+pub(crate) struct Shared {
+    dir: PathBuf,
+    current: RwLock<Option<Arc<Trees>>>,
+    commit: commit::Commit,
+    writer: Mutex<std::sync::mpsc::Sender<commit::Write>>,
+    /// Parsed snapshots by `shown`; snapshots never change, so entries never go stale.
+    terms: RwLock<HashMap<String, Arc<Terms>>>,
+}
+
+impl Shared {
+    fn trees(&self) -> Result<Arc<Trees>, StoreError> {
+        let current = match self.current.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        current.ok_or(StoreError::unavailable(
+            "it is recovering from a storage failure",
+        ))
+    }
+
+    fn open_trees(&self, generation: u64) -> Result<Trees, StoreError> {
+        let db = sled::Config::new()
+            .path(self.dir.join("sled"))
+            .cache_capacity(CACHE_BYTES)
+            // The flusher thread flushes; sled's own periodic flush would only compete with it.
+            .flush_every_ms(None)
+            .open()?;
+        Ok(Trees {
+            generation,
+            records: db.open_tree("records-v1")?,
+            by_consent: db.open_tree("by-consent-v1")?,
+            snapshots: db.open_tree("snapshots-v1")?,
+            db,
+        })
+    }
+
+    fn install(&self, trees: Trees) {
+        let trees = Some(Arc::new(trees));
+        match self.current.write() {
+            Ok(mut g) => *g = trees,
+            Err(poisoned) => *poisoned.into_inner() = trees,
+        }
+    }
+
+    fn close(&self) {
+        match self.current.write() {
+            Ok(mut g) => *g = None,
+            Err(poisoned) => *poisoned.into_inner() = None,
+        }
+    }
+
+    /// Waits, blocking, until a write just made to `trees` is durable.
+    fn durable(&self, trees: &Trees) -> Result<(), StoreError> {
+        commit::wait_blocking(&self.commit, trees.generation)
+    }
 }
 
 /// A cheap-to-clone handle on the store.
 #[derive(Clone)]
 pub struct Store {
-    db: sled::Db,
-    snapshots: sled::Tree,
+    shared: Arc<Shared>,
+}
+
+/// A handle that does not keep the store open, for background tasks.
+#[derive(Clone)]
+pub struct WeakStore(std::sync::Weak<Shared>);
+
+impl WeakStore {
+    pub fn upgrade(&self) -> Option<Store> {
+        self.0.upgrade().map(|shared| Store { shared })
+    }
 }
 
 impl Store {
@@ -49,35 +181,81 @@ impl Store {
             }
             Err(e) => return Err(folder(e)),
         }
-        let db = sled::Config::new().path(dir.join("sled")).open()?;
-        let snapshots = db.open_tree("snapshots-v1")?;
-        Ok(Store { db, snapshots })
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = Arc::new(Shared {
+            dir: dir.to_path_buf(),
+            current: RwLock::new(None),
+            commit: commit::Commit::default(),
+            writer: Mutex::new(tx),
+            terms: RwLock::new(HashMap::new()),
+        });
+        shared.install(shared.open_trees(0)?);
+        let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(f)
+                .map_err(folder)
+        };
+        let weak = Arc::downgrade(&shared);
+        spawn(
+            "consentry-writer",
+            Box::new(move || commit::run_writer(weak, rx)),
+        )?;
+        let weak = Arc::downgrade(&shared);
+        spawn(
+            "consentry-flusher",
+            Box::new(move || commit::run_flusher(weak)),
+        )?;
+        Ok(Store { shared })
+    }
+
+    pub fn downgrade(&self) -> WeakStore {
+        WeakStore(Arc::downgrade(&self.shared))
     }
 
     /// Archives what the banner shows under its `shown` hash, durably; a known hash is kept as
     /// first stored (the content is the same by construction).
     pub fn archive_snapshot(&self, shown: &str, json: &[u8]) -> Result<(), StoreError> {
-        if self.snapshots.contains_key(shown)? {
+        let trees = self.shared.trees()?;
+        if trees.snapshots.contains_key(shown)? {
             return Ok(());
         }
-        self.snapshots.insert(shown, json)?;
-        self.db.flush()?;
-        Ok(())
+        trees.snapshots.insert(shown, json)?;
+        self.shared.durable(&trees)
     }
 
     pub fn snapshot(&self, shown: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.snapshots.get(shown)?.map(|v| v.to_vec()))
+        Ok(self
+            .shared
+            .trees()?
+            .snapshots
+            .get(shown)?
+            .map(|v| v.to_vec()))
     }
 
     /// Proves the store accepts a durable write.
     pub fn check_writable(&self) -> Result<(), StoreError> {
-        self.db.insert(
+        let trees = self.shared.trees()?;
+        trees.db.insert(
             "health",
             &time::OffsetDateTime::now_utc()
                 .unix_timestamp()
                 .to_be_bytes(),
         )?;
-        self.db.flush()?;
-        Ok(())
+        self.shared.durable(&trees)
     }
+
+    /// True while the store recovers from a storage failure (writes answer 503).
+    pub fn is_broken(&self) -> bool {
+        self.shared.commit.is_broken()
+    }
+}
+
+/// Runs blocking store work off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    actix_web::rt::task::spawn_blocking(f)
+        .await
+        .unwrap_or(Err(StoreError::Unavailable("a storage task stopped")))
 }

@@ -136,3 +136,32 @@ impl TestApp {
         false
     }
 }
+
+/// Like `spawn_app`, with a hook to adjust the settings (retention, rate limit, proxies…).
+pub async fn spawn_app_configured(
+    registry: &str,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cookies.toml");
+    std::fs::write(&config, registry).expect("write registry");
+    let data = dir.path().join("data");
+    let mut settings = Settings::new(&config, &data, "127.0.0.1:0");
+    settings.admin_token = Options::default().admin_token;
+    settings.workers = Some(1);
+    configure(&mut settings);
+    let app = Application::build(settings).expect("the service starts");
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        config,
+        data,
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .disable_redirects()
+            .finish(),
+        _dir: dir,
+    }
+}

@@ -1,6 +1,9 @@
 //! The service driven over real HTTP on loopback, the way its users drive it.
 
+mod admin;
 mod check;
+mod consents;
+mod durability;
 mod helpers;
 mod policy;
 mod registry_api;

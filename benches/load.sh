@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Load benchmark of a release build: durable consent posts and GET /api/v1/registry at 64
+# connections, then resident memory after a million records.
+#
+#   benches/load.sh                 # full run (about 2–3 minutes on 2 cores)
+#   DURATION=10s RECORDS=0 benches/load.sh   # quick run, no million-record memory check
+#
+# Needs wrk (Debian: apt-get install -y wrk). Posts run with the rate limit off
+# (--rate-limit 0) and logging at warn, as a benchmark should.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+DURATION=${DURATION:-20s}
+RECORDS=${RECORDS:-1000000}
+PORT=${PORT:-18931}
+BASE="http://127.0.0.1:$PORT"
+TOKEN=bench-token
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+cargo build --release --quiet
+
+WORK=$(mktemp -d)
+trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+CONSENTRY_ADMIN_TOKEN=$TOKEN CONSENTRY_LOG=warn target/release/consentry serve \
+  --config cookies.toml --data "$WORK/data" --bind "127.0.0.1:$PORT" --rate-limit 0 \
+  >"$WORK/stdout" 2>"$WORK/stderr" &
+PID=$!
+for _ in $(seq 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+# A decision as the banner posts it, for the revision being served.
+curl -sf "$BASE/api/v1/registry" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(json.dumps({"revision": r["revision"], "shown": r["shown"][r["languages"][0]],
+  "accepted": [c["id"] for c in r["categories"] if c.get("required")] + ["analytics"],
+  "action": "custom", "language": r["languages"][0],
+  "page": r["site"]["url"] + "/products/shoes?utm_source=newsletter"}))' >"$WORK/body.json"
+export CONSENTRY_BODY="$WORK/body.json"
+echo "body: $(wc -c <"$WORK/body.json") bytes; record: $(curl -s -X POST "$BASE/api/v1/consents" \
+  -H 'Origin: https://www.smartfocus.com' -H 'Content-Type: text/plain' \
+  --data-binary @"$WORK/body.json" | wc -c) bytes"
+
+rss() { awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$PID/status"; }
+count() {
+  curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/admin/stats?days=2" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["decisions"])'
+}
+
+echo
+echo "== POST /api/v1/consents (durable: each 201 after fsync), $CONNECTIONS connections, $DURATION"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/post_consent.lua \
+  "$BASE/api/v1/consents"
+echo "RSS: $(rss)"
+
+echo
+echo "== GET /api/v1/registry, $CONNECTIONS connections, $DURATION"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE/api/v1/registry"
+
+if [ "$RECORDS" -gt 0 ]; then
+  echo
+  echo "== filling to $RECORDS records"
+  while [ "$(count)" -lt "$RECORDS" ]; do
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d20s -s benches/post_consent.lua \
+      "$BASE/api/v1/consents" | grep -E "Requests/sec"
+  done
+  echo "records: $(count); RSS: $(rss); data folder: $(du -sh "$WORK/data" | cut -f1)"
+  start=$(date +%s%N)
+  lines=$(curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/admin/consents" | wc -l)
+  echo "export: $lines records in $(( ($(date +%s%N) - start) / 1000000 )) ms; RSS after export: $(rss)"
+fi

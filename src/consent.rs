@@ -1,0 +1,557 @@
+//! Consent decisions as the domain sees them: parsed once at the edge from a posted body, checked
+//! against the exact banner snapshot the visitor saw, and turned into the record that is stored.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::IpAddr;
+
+use base64::Engine;
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+use time::{Duration, OffsetDateTime};
+
+use crate::registry::HttpUrl;
+
+/// Longest user agent kept; longer ones are cut (on a character boundary).
+const USER_AGENT_MAX: usize = 512;
+/// Longest `page` accepted, before its query is dropped.
+const PAGE_MAX: usize = 2048;
+
+/// A posted field was missing, of the wrong type, or not acceptable; names the field.
+#[derive(Debug, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub code: &'static str,
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(code: &'static str, field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            code,
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// A visitor's opaque id: 144 random bits, URL-safe base64 (24 characters).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ConsentId(String);
+
+impl ConsentId {
+    pub fn generate() -> ConsentId {
+        let mut bytes = [0u8; 18];
+        // The OS random source failing is not something a request can recover from.
+        getrandom::fill(&mut bytes).expect("the operating system's random source works");
+        ConsentId(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Accepts what `generate` makes, and any id of 22 to 64 URL-safe characters (≥ 128 bits).
+    pub fn parse(s: &str) -> Result<ConsentId, FieldError> {
+        let well_formed = (22..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(ConsentId(s.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "invalid-consent-id",
+                "consent_id",
+                "consent_id must be 22 to 64 characters from A-Z, a-z, 0-9, '-' and '_'",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ConsentId {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<ConsentId, FieldError> {
+        ConsentId::parse(&s)
+    }
+}
+
+impl From<ConsentId> for String {
+    fn from(id: ConsentId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for ConsentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the visitor did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    AcceptAll,
+    RejectAll,
+    Custom,
+    Gpc,
+    Withdraw,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::AcceptAll,
+        Action::RejectAll,
+        Action::Custom,
+        Action::Gpc,
+        Action::Withdraw,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::AcceptAll => "accept-all",
+            Action::RejectAll => "reject-all",
+            Action::Custom => "custom",
+            Action::Gpc => "gpc",
+            Action::Withdraw => "withdraw",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Actions that may grant nothing beyond the required categories.
+    fn denies_optional(self) -> bool {
+        matches!(self, Action::RejectAll | Action::Gpc | Action::Withdraw)
+    }
+}
+
+/// The page a decision was made on: origin and path, never the query or fragment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page(String);
+
+impl Page {
+    pub fn parse(s: &str) -> Result<Page, FieldError> {
+        let invalid = |why: &str| FieldError::new("invalid-page", "page", format!("page {why}"));
+        if s.len() > PAGE_MAX {
+            return Err(invalid("is longer than 2048 characters"));
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid("contains spaces or control characters"));
+        }
+        let url = HttpUrl::parse(s).map_err(|why| invalid(&format!("is not a URL: {why}")))?;
+        let cut = url.as_str().find(['?', '#']).unwrap_or(url.as_str().len());
+        Ok(Page(url.as_str()[..cut].to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A decision as posted (CONTRACT §4.3), parsed but not yet checked against a snapshot.
+#[derive(Debug)]
+pub struct Decision {
+    consent_id: Option<ConsentId>,
+    revision: String,
+    shown: String,
+    accepted: BTreeSet<String>,
+    action: Action,
+    language: Option<String>,
+    page: Option<Page>,
+}
+
+impl Decision {
+    /// Parses a posted body; every problem names the field it is about.
+    pub fn parse(body: &[u8]) -> Result<Decision, FieldError> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            FieldError::new(
+                "malformed-json",
+                "body",
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?;
+        let Value::Object(map) = value else {
+            return Err(FieldError::new(
+                "malformed-json",
+                "body",
+                "the body must be a JSON object",
+            ));
+        };
+        let consent_id = optional_string(&map, "consent_id")?
+            .map(ConsentId::parse)
+            .transpose()?;
+        let revision = required_string(&map, "revision")?;
+        let shown = required_string(&map, "shown")?;
+        let action = required_string(&map, "action")?;
+        let action = Action::parse(action).ok_or_else(|| {
+            FieldError::new(
+                "unknown-action",
+                "action",
+                format!(
+                    "unknown action {action:?}; one of accept-all, reject-all, custom, gpc, withdraw"
+                ),
+            )
+        })?;
+        let accepted = match map.get("accepted") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(FieldError::new(
+                        "invalid-accepted",
+                        "accepted",
+                        "accepted must be a list of category ids (strings)",
+                    )),
+                })
+                .collect::<Result<BTreeSet<_>, _>>()?,
+            None | Some(Value::Null) => {
+                return Err(FieldError::new(
+                    "missing-field",
+                    "accepted",
+                    "accepted is required: the list of granted category ids",
+                ));
+            }
+            Some(_) => {
+                return Err(FieldError::new(
+                    "invalid-accepted",
+                    "accepted",
+                    "accepted must be a list of category ids (strings)",
+                ));
+            }
+        };
+        let language = optional_string(&map, "language")?.map(str::to_owned);
+        let page = optional_string(&map, "page")?
+            .map(Page::parse)
+            .transpose()?;
+        Ok(Decision {
+            consent_id,
+            revision: revision.to_owned(),
+            shown: shown.to_owned(),
+            accepted,
+            action,
+            language,
+            page,
+        })
+    }
+
+    /// The snapshot the visitor saw, to be looked up before the record is made.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+}
+
+fn required_string<'a>(
+    map: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<&'a str, FieldError> {
+    match map.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        None | Some(Value::Null) => Err(FieldError::new(
+            "missing-field",
+            field,
+            format!("{field} is required"),
+        )),
+        Some(_) => Err(FieldError::new(
+            "invalid-field",
+            field,
+            format!("{field} must be a non-empty string"),
+        )),
+    }
+}
+
+fn optional_string<'a>(
+    map: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<&'a str>, FieldError> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(FieldError::new(
+            "invalid-field",
+            field,
+            format!("{field} must be a string"),
+        )),
+    }
+}
+
+/// What a `shown` snapshot fixes for a decision: read back from the archived banner
+/// configuration, so a revision served before a reload is judged by its own categories.
+#[derive(Debug, Deserialize)]
+pub struct Terms {
+    pub revision: String,
+    pub language: String,
+    pub consent_days: u32,
+    pub categories: Vec<TermsCategory>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TermsCategory {
+    pub id: String,
+    /// Snapshots may leave `required: false` out.
+    #[serde(default)]
+    pub required: bool,
+}
+
+impl Terms {
+    pub fn from_snapshot(json: &[u8]) -> Result<Terms, serde_json::Error> {
+        serde_json::from_slice(json)
+    }
+}
+
+/// Facts about the request that the record keeps, gathered by the route.
+pub struct RequestFacts {
+    pub user_agent: Option<String>,
+    pub ip: Option<IpAddr>,
+    pub sec_gpc: bool,
+    pub now: OffsetDateTime,
+}
+
+/// The stored evidence of one decision (CONTRACT §4.3), plus `sec_gpc`: whether the browser sent
+/// the Global Privacy Control header with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConsentRecord {
+    pub consent_id: ConsentId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+    pub revision: String,
+    pub shown: String,
+    /// Every category of the revision, in the registry's order.
+    #[serde(with = "ordered_map")]
+    pub categories: Vec<(String, bool)>,
+    pub action: Action,
+    pub language: String,
+    pub page: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip_prefix: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(default)]
+    pub sec_gpc: bool,
+}
+
+impl ConsentRecord {
+    /// Checks a decision against what the visitor was shown and builds its record.
+    pub fn new(
+        decision: Decision,
+        terms: &Terms,
+        facts: RequestFacts,
+    ) -> Result<ConsentRecord, FieldError> {
+        if decision.revision != terms.revision {
+            return Err(FieldError::new(
+                "unknown-revision",
+                "revision",
+                format!(
+                    "revision {:?} is not the revision of the banner snapshot {:?}",
+                    decision.revision, decision.shown
+                ),
+            ));
+        }
+        if let Some(lang) = &decision.language
+            && *lang != terms.language
+        {
+            return Err(FieldError::new(
+                "invalid-language",
+                "language",
+                format!(
+                    "language {lang:?} is not the language of the banner snapshot ({:?})",
+                    terms.language
+                ),
+            ));
+        }
+        if let Some(unknown) = decision
+            .accepted
+            .iter()
+            .find(|id| !terms.categories.iter().any(|c| c.id == **id))
+        {
+            return Err(FieldError::new(
+                "unknown-category",
+                "accepted",
+                format!(
+                    "accepted lists {unknown:?}, which is not a category of revision {}",
+                    terms.revision
+                ),
+            ));
+        }
+        let categories: Vec<(String, bool)> = terms
+            .categories
+            .iter()
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    c.required || decision.accepted.contains(&c.id),
+                )
+            })
+            .collect();
+        let coherent = match decision.action {
+            Action::AcceptAll => categories.iter().all(|(_, granted)| *granted),
+            a if a.denies_optional() => terms
+                .categories
+                .iter()
+                .all(|c| c.required || !decision.accepted.contains(&c.id)),
+            _ => true,
+        };
+        if !coherent {
+            return Err(FieldError::new(
+                "inconsistent-decision",
+                "accepted",
+                format!(
+                    "accepted does not match action {:?}",
+                    decision.action.as_str()
+                ),
+            ));
+        }
+        // Milliseconds keep the record readable; the store's keys order records within one.
+        let millis = facts.now.nanosecond() / 1_000_000 * 1_000_000;
+        let recorded_at = facts.now.replace_nanosecond(millis).unwrap_or(facts.now);
+        Ok(ConsentRecord {
+            consent_id: decision.consent_id.unwrap_or_else(ConsentId::generate),
+            recorded_at,
+            revision: terms.revision.clone(),
+            shown: decision.shown,
+            categories,
+            action: decision.action,
+            language: terms.language.clone(),
+            page: decision.page.map(|p| p.0),
+            user_agent: facts.user_agent.map(truncate_user_agent),
+            ip_prefix: facts.ip.map(ip_prefix),
+            expires_at: recorded_at + Duration::days(i64::from(terms.consent_days)),
+            sec_gpc: facts.sec_gpc,
+        })
+    }
+
+    pub fn granted(&self, category: &str) -> Option<bool> {
+        self.categories
+            .iter()
+            .find(|(id, _)| id == category)
+            .map(|(_, g)| *g)
+    }
+}
+
+fn truncate_user_agent(mut ua: String) -> String {
+    if ua.len() > USER_AGENT_MAX {
+        let mut cut = USER_AGENT_MAX;
+        while !ua.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        ua.truncate(cut);
+    }
+    ua
+}
+
+/// The network an address belongs to, never the address: IPv4 /24, IPv6 /48.
+pub fn ip_prefix(ip: IpAddr) -> String {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0);
+            format!("{net}/48")
+        }
+    }
+}
+
+/// `categories` as a JSON object that keeps the registry's order.
+pub(crate) mod ordered_map {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &[(String, bool)], s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(v.len()))?;
+        for (k, g) in v {
+            map.serialize_entry(k, g)?;
+        }
+        map.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, bool)>, D::Error> {
+        struct Ordered;
+        impl<'de> Visitor<'de> for Ordered {
+            type Value = Vec<(String, bool)>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from category id to granted")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = m.next_entry::<String, bool>()? {
+                    out.push(entry);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Ordered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_parse_and_carry_at_least_128_bits() {
+        let id = ConsentId::generate();
+        assert_eq!(id.as_str().len(), 24);
+        assert!(ConsentId::parse(id.as_str()).is_ok());
+        assert_ne!(id, ConsentId::generate());
+    }
+
+    #[test]
+    fn malformed_ids_are_refused() {
+        for bad in [
+            "",
+            "short",
+            "has space in it 123456789",
+            "ünïcödé_ünïcödé_ünïcödé",
+            &"a".repeat(65),
+        ] {
+            assert!(ConsentId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn pages_keep_origin_and_path_only() {
+        let cases = [
+            (
+                "https://www.example.com/a/b?q=1#top",
+                "https://www.example.com/a/b",
+            ),
+            ("https://www.example.com#x", "https://www.example.com"),
+            ("http://example.com:8080/p", "http://example.com:8080/p"),
+        ];
+        for (input, kept) in cases {
+            assert_eq!(Page::parse(input).map(|p| p.0).ok().as_deref(), Some(kept));
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "/relative",
+            "https://",
+            "https://a b.com/",
+        ] {
+            assert!(Page::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ip_prefixes_hide_the_host() {
+        let cases = [
+            ("203.0.113.77", "203.0.113.0/24"),
+            ("2001:db8:abcd:12::1", "2001:db8:abcd::/48"),
+            ("::ffff:198.51.100.9", "198.51.100.0/24"),
+        ];
+        for (ip, prefix) in cases {
+            assert_eq!(ip_prefix(ip.parse().expect("an address")), prefix);
+        }
+    }
+}

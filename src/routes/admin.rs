@@ -1,0 +1,276 @@
+//! The admin surface behind `CONSENTRY_ADMIN_TOKEN`: export, stats, erase, snapshots and the
+//! dashboard page. With no token configured every path here answers 404, as if absent.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, delete, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use time::{Duration, OffsetDateTime, Time};
+
+use crate::consent::ConsentId;
+use crate::error::AppError;
+use crate::startup::State;
+use crate::store::{ExportFormat, Exporter, TimeRange, blocking};
+
+const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
+
+/// Bytes the export hands to the response at a time; also bounds what it buffers.
+const EXPORT_CHUNK: usize = 64 * 1024;
+
+/// 404 when the admin surface is closed, 401 unless the Bearer token matches.
+fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
+    let Some(expected) = state.settings.admin_token.as_deref() else {
+        return Err(AppError::NotFound(format!("no such page: {}", req.path())));
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Hashing first makes the comparison independent of both lengths, too.
+    let matches: bool = Sha256::digest(given.trim().as_bytes())
+        .ct_eq(&Sha256::digest(expected.as_bytes()))
+        .into();
+    if matches {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized)
+    }
+}
+
+/// 404 when the admin surface is closed; pages that carry no data need no token.
+fn admin_open(req: &HttpRequest, state: &State) -> Result<(), AppError> {
+    match state.settings.admin_token {
+        Some(_) => Ok(()),
+        None => Err(AppError::NotFound(format!("no such page: {}", req.path()))),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    since: Option<String>,
+    until: Option<String>,
+    format: Option<String>,
+}
+
+/// Every record in the range, streamed in time order.
+#[get("/api/v1/admin/consents")]
+#[tracing::instrument(skip_all)]
+async fn export(
+    req: HttpRequest,
+    query: web::Query<ExportQuery>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, AppError> {
+    authorize(&req, &state)?;
+    let format = match query.format.as_deref() {
+        None | Some("") => ExportFormat::Ndjson,
+        Some(f) => ExportFormat::parse(f).ok_or_else(|| AppError::Field {
+            code: "invalid-format",
+            field: "format",
+            message: format!("format must be ndjson or csv, not {f:?}"),
+        })?,
+    };
+    let range = TimeRange::parse(query.since.as_deref(), query.until.as_deref()).map_err(|e| {
+        AppError::Field {
+            code: "invalid-range",
+            field: e.field,
+            message: e.to_string(),
+        }
+    })?;
+    let preferred: Vec<String> = state
+        .live
+        .get()
+        .registry
+        .categories
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    let store = state.store.clone();
+    let exporter = blocking(move || Exporter::new(store, range, format, &preferred))
+        .await
+        .map_err(AppError::Unavailable)?;
+
+    // A bounded channel between the reading thread and the response: the reader waits while the
+    // client is slow, so memory stays at a few chunks however large the export.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut sink = ChunkSink {
+            tx,
+            buf: Vec::with_capacity(EXPORT_CHUNK),
+        };
+        match exporter.write_to(&mut sink) {
+            Ok(count) => tracing::info!(count, "export finished"),
+            Err(e) => tracing::warn!(error = %e, "export stopped"),
+        }
+    });
+    let body = futures_util::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx)
+            .map(|chunk| chunk.map(Ok::<_, std::io::Error>))
+    });
+    let stamp = OffsetDateTime::now_utc().date();
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"consents-{stamp}.{}\"",
+                format.extension()
+            ),
+        ))
+        .streaming(body))
+}
+
+/// Hands the export to the response in chunks; fails once the client has gone.
+struct ChunkSink {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for ChunkSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= EXPORT_CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buf,
+            Vec::with_capacity(EXPORT_CHUNK),
+        ));
+        self.tx
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+#[derive(Deserialize)]
+struct StatsQuery {
+    days: Option<u32>,
+}
+
+/// Decisions per day over the last `days` days (today included), and the share granted.
+#[get("/api/v1/admin/stats")]
+#[tracing::instrument(skip_all)]
+async fn stats(
+    req: HttpRequest,
+    query: web::Query<StatsQuery>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, AppError> {
+    authorize(&req, &state)?;
+    let days = query.days.unwrap_or(30);
+    if !(1..=3660).contains(&days) {
+        return Err(AppError::Field {
+            code: "invalid-days",
+            field: "days",
+            message: "days must be from 1 to 3660".to_owned(),
+        });
+    }
+    let now = OffsetDateTime::now_utc();
+    let since = (now.date() - Duration::days(i64::from(days) - 1))
+        .with_time(Time::MIDNIGHT)
+        .assume_utc();
+    let until = now + Duration::seconds(1);
+    let store = state.store.clone();
+    let stats = blocking(move || store.stats(since, until))
+        .await
+        .map_err(AppError::Unavailable)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(stats))
+}
+
+/// Erases one visitor's records (GDPR Art. 17); `204` whether or not there were any, with
+/// their number in `Consentry-Erased`.
+#[delete("/api/v1/admin/consents/{consent_id}")]
+#[tracing::instrument(skip_all)]
+async fn erase(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, AppError> {
+    authorize(&req, &state)?;
+    let id = ConsentId::parse(&path)?;
+    let store = state.store.clone();
+    let erased = blocking(move || store.erase(id.as_str()))
+        .await
+        .map_err(AppError::Unavailable)?;
+    tracing::info!(erased, "visitor's records erased");
+    Ok(HttpResponse::NoContent()
+        .insert_header(("Consentry-Erased", erased.to_string()))
+        .finish())
+}
+
+/// The banner configuration and texts a record's `shown` names, byte for byte as archived.
+#[get("/api/v1/admin/snapshots/{shown}")]
+#[tracing::instrument(skip_all)]
+async fn snapshot(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, AppError> {
+    authorize(&req, &state)?;
+    let shown = path.into_inner();
+    let store = state.store.clone();
+    let json = blocking(move || store.snapshot(&shown))
+        .await
+        .map_err(AppError::Unavailable)?
+        .ok_or_else(|| AppError::NotFound("no snapshot with this hash".to_owned()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        ))
+        .body(json))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    lang: String,
+    site_name: String,
+    revision: String,
+}
+
+/// The dashboard: a static page; its script asks for the token and reads the admin API.
+#[get("/admin")]
+async fn dashboard(req: HttpRequest, state: web::Data<State>) -> Result<AdminPage, AppError> {
+    admin_open(&req, &state)?;
+    let served = state.live.get();
+    let lang = served.registry.default_lang();
+    Ok(AdminPage {
+        lang: lang.to_string(),
+        site_name: served.registry.site.name.get(lang, lang).to_owned(),
+        revision: served.registry.revision.clone(),
+    })
+}
+
+#[get("/admin/dashboard.js")]
+async fn dashboard_js(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
+    admin_open(&req, &state)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(DASHBOARD_JS))
+}
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(export)
+        .service(stats)
+        .service(erase)
+        .service(snapshot)
+        .service(dashboard)
+        .service(dashboard_js);
+}

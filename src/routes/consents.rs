@@ -1,0 +1,287 @@
+//! `POST /api/v1/consents` and `GET /api/v1/consents/{id}`: recording decisions and reading one
+//! visitor's back. Both are open to the registry's origins (CORS) and to the service's own pages.
+
+use std::net::IpAddr;
+
+use actix_governor::governor::middleware::NoOpMiddleware;
+use actix_governor::{
+    Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
+};
+use actix_web::dev::ServiceRequest;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Condition;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use futures_util::StreamExt;
+
+use crate::consent::{ConsentId, ConsentRecord, Decision, RequestFacts};
+use crate::error::AppError;
+use crate::registry::Origin;
+use crate::startup::State;
+
+/// Largest consent body accepted; a real decision is a few hundred bytes.
+pub(crate) const BODY_LIMIT: usize = 8 * 1024;
+
+/// The rate limiter's configuration; built once at start-up so every worker shares its state.
+pub(crate) type RateLimit = GovernorConfig<ClientIp, NoOpMiddleware>;
+
+pub(crate) fn rate_limit(per_second: u32, burst: u32, trust_forwarded: bool) -> RateLimit {
+    GovernorConfigBuilder::default()
+        .key_extractor(ClientIp { trust_forwarded })
+        .requests_per_second(u64::from(per_second.clamp(1, 1_000_000)))
+        .burst_size(burst.max(1))
+        .methods(vec![Method::POST])
+        .finish()
+        .expect("a quota of 1 to 10^6 per second with a burst of at least 1 is valid")
+}
+
+/// The consent surface with its CORS policy and, unless switched off, its rate limit.
+pub(crate) fn configure(
+    cfg: &mut web::ServiceConfig,
+    live: crate::served::Live,
+    limit: Option<&RateLimit>,
+) {
+    let enabled = limit.is_some();
+    let governor = match limit {
+        Some(config) => Governor::new(config),
+        // Never consulted: `Condition` skips it.
+        None => Governor::new(&rate_limit(1, 1, false)),
+    };
+    cfg.service(
+        web::scope("/api/v1/consents")
+            .wrap(Condition::new(enabled, governor))
+            .wrap(cors(live))
+            .route("", web::post().to(record))
+            .route("/{consent_id}", web::get().to(decisions)),
+    );
+}
+
+/// CORS for the consent endpoints: the live registry's origins only, read per request so a
+/// reload takes effect at once.
+pub(crate) fn cors(live: crate::served::Live) -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .is_ok_and(|o| allowed_by_registry(&live.get().registry.site.origins, o))
+        })
+        .allowed_methods([Method::GET, Method::POST])
+        .allowed_headers([header::CONTENT_TYPE])
+        .max_age(86_400)
+}
+
+fn allowed_by_registry(origins: &[Origin], origin: &str) -> bool {
+    origins
+        .iter()
+        .any(|o| o.as_str().eq_ignore_ascii_case(origin))
+}
+
+/// Records one decision; `201` with the stored record once it is durable.
+#[tracing::instrument(skip_all)]
+async fn record(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<State>,
+) -> Result<HttpResponse, AppError> {
+    check_origin(&req, &state)?;
+    check_content_type(&req)?;
+    let body = read_body(&req, payload).await?;
+    let decision = Decision::parse(&body)?;
+    let terms = state
+        .store
+        .terms(decision.shown())
+        .await
+        .map_err(AppError::Unavailable)?
+        .ok_or_else(|| AppError::Field {
+            code: "unknown-shown",
+            field: "shown",
+            message: "shown names no banner snapshot this service has served".to_owned(),
+        })?;
+    let facts = RequestFacts {
+        user_agent: header_str(&req, header::USER_AGENT).map(str::to_owned),
+        ip: client_ip(&req, state.settings.trust_forwarded_for),
+        sec_gpc: header_str(&req, "sec-gpc").is_some_and(|v| v.trim() == "1"),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let record = ConsentRecord::new(decision, &terms, facts)?;
+    let stored = state
+        .store
+        .append(&record)
+        .await
+        .map_err(AppError::Unavailable)?;
+    Ok(HttpResponse::Created()
+        .content_type("application/json")
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/consents/{}", record.consent_id),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(stored))
+}
+
+/// One visitor's decisions, oldest first.
+#[tracing::instrument(skip_all)]
+async fn decisions(
+    path: web::Path<String>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, AppError> {
+    let id = ConsentId::parse(&path)?;
+    let store = state.store.clone();
+    let records = crate::store::blocking(move || store.records_of(id.as_str()))
+        .await
+        .map_err(AppError::Unavailable)?;
+    if records.is_empty() {
+        return Err(AppError::NotFound(
+            "no decisions under this consent id".to_owned(),
+        ));
+    }
+    let mut body = Vec::with_capacity(records.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
+    body.push(b'[');
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(r);
+    }
+    body.push(b']');
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// A post must come from one of the registry's origins or from the service's own pages.
+fn check_origin(req: &HttpRequest, state: &State) -> Result<(), AppError> {
+    let Some(origin) = header_str(req, header::ORIGIN) else {
+        return Err(AppError::Forbidden(
+            "origin: a consent post must carry an Origin header".to_owned(),
+        ));
+    };
+    let served = state.live.get();
+    if allowed_by_registry(&served.registry.site.origins, origin) || same_origin(req, origin) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(format!(
+        "origin: {origin} is not one of the registry's origins"
+    )))
+}
+
+/// The service's own origin, from the Host header and the scheme the request came in with.
+fn same_origin(req: &HttpRequest, origin: &str) -> bool {
+    let Some(host) = header_str(req, header::HOST) else {
+        return false;
+    };
+    let scheme = if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    };
+    origin
+        .strip_prefix(scheme)
+        .and_then(|rest| rest.strip_prefix("://"))
+        .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+}
+
+fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
+    let essence = header_str(req, header::CONTENT_TYPE).map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match essence.as_deref() {
+        Some("application/json" | "text/plain") => Ok(()),
+        _ => Err(AppError::UnsupportedMediaType),
+    }
+}
+
+/// Reads at most `BODY_LIMIT` bytes; a longer body is refused before it is all read.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, AppError> {
+    let declared = header_str(req, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(512).min(BODY_LIMIT));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_request("malformed-body", e.to_string()))?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The client's address: the peer, or, behind a trusted proxy, the address that proxy appended
+/// last to `X-Forwarded-For` (earlier entries are the client's to forge).
+pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
+    forwarded_or_peer(req.headers(), req.peer_addr(), trust_forwarded)
+}
+
+fn forwarded_or_peer(
+    headers: &header::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trust_forwarded: bool,
+) -> Option<IpAddr> {
+    if trust_forwarded {
+        let last = headers
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .last();
+        if last.is_some() {
+            return last;
+        }
+    }
+    peer.map(|p| p.ip())
+}
+
+/// Rate-limit key: the client address (IPv6 by its /64, what one subscriber usually holds).
+#[derive(Clone, Debug)]
+pub(crate) struct ClientIp {
+    pub(crate) trust_forwarded: bool,
+}
+
+impl KeyExtractor for ClientIp {
+    type Key = IpAddr;
+    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
+        let ip = forwarded_or_peer(req.headers(), req.peer_addr(), self.trust_forwarded)
+            .ok_or_else(|| SimpleKeyExtractionError::new("cannot tell the client's address"))?;
+        Ok(match ip {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        })
+    }
+
+    fn exceed_rate_limit_response(
+        &self,
+        negative: &actix_governor::governor::NotUntil<
+            actix_governor::governor::clock::QuantaInstant,
+        >,
+        mut response: HttpResponseBuilder,
+    ) -> HttpResponse {
+        use actix_governor::governor::clock::{Clock, DefaultClock};
+        let wait = negative
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            + 1;
+        response
+            .status(StatusCode::TOO_MANY_REQUESTS)
+            .insert_header((header::RETRY_AFTER, HeaderValue::from(wait)))
+            .json(serde_json::json!({
+                "error": "rate-limited",
+                "message": format!("too many consent posts from this address; retry in {wait} s"),
+            }))
+    }
+}

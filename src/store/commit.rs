@@ -1,0 +1,235 @@
+//! Group commit: a write is acknowledged only after a flush that began after it, and concurrent
+//! writes share flushes.
+//!
+//! One writer thread applies consent records (one transaction each) and one flusher thread
+//! flushes in a loop and answers every waiter whose write the flush covered. sled 0.34.7
+//! deadlocks when many tasks call `flush_async` at once (sled #1308), so nothing else flushes
+//! while the service runs. Both threads hold only a weak handle and end with the store.
+
+use std::collections::VecDeque;
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::keys;
+use super::{Shared, StoreError, Trees};
+
+/// How a waiter hears the outcome of the flush that covers its write.
+pub(crate) enum Waiter {
+    Async(oneshot::Sender<Result<(), StoreError>>),
+    Blocking(mpsc::SyncSender<Result<(), StoreError>>),
+}
+
+impl Waiter {
+    fn answer(self, result: Result<(), StoreError>) {
+        // A waiter that gave up (its client went away) no longer listens; that is fine.
+        match self {
+            Waiter::Async(tx) => {
+                let _ = tx.send(result);
+            }
+            Waiter::Blocking(tx) => {
+                let _ = tx.send(result);
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// Sequence number of the last write that completed.
+    written: u64,
+    /// Sequence number the last successful flush covered.
+    flushed: u64,
+    /// Bumped on every reopen; a waiter of another generation can never be acknowledged.
+    generation: u64,
+    broken: bool,
+    waiters: VecDeque<(u64, Waiter)>,
+}
+
+#[derive(Default)]
+pub(crate) struct Commit {
+    state: Mutex<State>,
+    /// Wakes the flusher when there is something to flush or the store broke.
+    work: Condvar,
+}
+
+impl Commit {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    /// Registers a completed write of `generation`; `waiter` hears when it is durable.
+    pub(crate) fn wait_for_flush(&self, generation: u64, waiter: Waiter) {
+        let mut state = self.lock();
+        if state.broken || state.generation != generation {
+            drop(state);
+            waiter.answer(Err(StoreError::unavailable(
+                "the write was lost to a storage failure",
+            )));
+            return;
+        }
+        state.written += 1;
+        let seq = state.written;
+        state.waiters.push_back((seq, waiter));
+        drop(state);
+        self.work.notify_one();
+    }
+
+    /// Fails every waiting write and refuses new ones until `reopened`.
+    pub(crate) fn break_down(&self) {
+        let waiters = {
+            let mut state = self.lock();
+            state.broken = true;
+            std::mem::take(&mut state.waiters)
+        };
+        for (_, waiter) in waiters {
+            waiter.answer(Err(StoreError::unavailable(
+                "the storage failed before the write was durable",
+            )));
+        }
+        self.work.notify_one();
+    }
+
+    fn reopened(&self) -> u64 {
+        let mut state = self.lock();
+        state.generation += 1;
+        state.broken = false;
+        state.flushed = state.written;
+        state.generation
+    }
+
+    pub(crate) fn is_broken(&self) -> bool {
+        self.lock().broken
+    }
+}
+
+/// Waits for the next flush after a write made outside the writer thread (erase, purge,
+/// snapshots, health); for blocking contexts only.
+pub(crate) fn wait_blocking(commit: &Commit, generation: u64) -> Result<(), StoreError> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    commit.wait_for_flush(generation, Waiter::Blocking(tx));
+    rx.recv()
+        .unwrap_or_else(|_| Err(StoreError::unavailable("the store closed")))
+}
+
+/// A consent record on its way to the writer thread.
+pub(crate) struct Write {
+    pub(crate) nanos: u64,
+    pub(crate) consent_id: String,
+    pub(crate) value: Vec<u8>,
+    pub(crate) reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// Applies records as they come, each with its index entry in one transaction.
+pub(crate) fn run_writer(shared: Weak<Shared>, rx: mpsc::Receiver<Write>) {
+    while let Ok(first) = rx.recv() {
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let trees = match shared.trees() {
+            Ok(trees) => trees,
+            Err(e) => {
+                let _ = first.reply.send(Err(e));
+                continue;
+            }
+        };
+        let mut next = Some(first);
+        while let Some(write) = next.take() {
+            apply(&shared, &trees, write);
+            next = rx.try_recv().ok();
+        }
+    }
+}
+
+fn apply(shared: &Shared, trees: &Trees, write: Write) {
+    let result = (|| -> Result<(), StoreError> {
+        let time = keys::time_key(write.nanos, trees.db.generate_id()?);
+        let index = keys::consent_key(&write.consent_id, &time);
+        trees.insert_record(&time, &index, &write.value)
+    })();
+    match result {
+        Ok(()) => shared
+            .commit
+            .wait_for_flush(trees.generation, Waiter::Async(write.reply)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot write a consent record");
+            shared.commit.break_down();
+            let _ = write.reply.send(Err(e));
+        }
+    }
+}
+
+/// Flushes whenever something was written, answers the waiters, and reopens a broken store.
+pub(crate) fn run_flusher(shared: Weak<Shared>) {
+    loop {
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        let commit = &strong.commit;
+        let (target, broken) = {
+            let mut state = commit.lock();
+            if !state.broken && state.written == state.flushed {
+                state = match commit.work.wait_timeout(state, Duration::from_millis(200)) {
+                    Ok((g, _)) => g,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+            }
+            (state.written, state.broken)
+        };
+        if broken {
+            reopen(&strong);
+            drop(strong);
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        }
+        if target == commit.lock().flushed {
+            continue;
+        }
+        let flushed = strong.trees().and_then(|t| Ok(t.db.flush()?));
+        match flushed {
+            Ok(_) => {
+                let done: Vec<Waiter> = {
+                    let mut state = commit.lock();
+                    state.flushed = state.flushed.max(target);
+                    let n = state
+                        .waiters
+                        .iter()
+                        .take_while(|(s, _)| *s <= target)
+                        .count();
+                    state.waiters.drain(..n).map(|(_, w)| w).collect()
+                };
+                for waiter in done {
+                    waiter.answer(Ok(()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "flush failed; failing waiting writes and reopening the store");
+                commit.break_down();
+            }
+        }
+    }
+}
+
+/// Drops the broken database and opens it again; retried by the flusher until it works (when
+/// the disk has room again, or the folder is writable again).
+fn reopen(shared: &Arc<Shared>) {
+    shared.close();
+    match shared.open_trees(shared.commit.generation() + 1) {
+        Ok(trees) => {
+            let generation = shared.commit.reopened();
+            debug_assert_eq!(generation, trees.generation);
+            shared.install(trees);
+            tracing::info!("consent store reopened after a storage failure");
+        }
+        Err(e) => tracing::warn!(error = %e, "consent store still unavailable"),
+    }
+}

@@ -1,0 +1,281 @@
+//! Export of records in time order, as NDJSON (the stored bytes, one record a line) or CSV (one
+//! column per category), written as it is read so memory stays flat however many records.
+
+use std::io::Write;
+
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, Time};
+
+use super::{Store, StoreError, keys};
+use crate::consent::{ConsentRecord, Terms};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Ndjson,
+    Csv,
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        match s {
+            "ndjson" => Some(ExportFormat::Ndjson),
+            "csv" => Some(ExportFormat::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Ndjson => "application/x-ndjson",
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Ndjson => "ndjson",
+            ExportFormat::Csv => "csv",
+        }
+    }
+}
+
+/// A `since`/`until` bound was neither a date nor an RFC 3339 time.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{field} must be a date (2026-11-22) or an RFC 3339 time (2026-11-22T05:00:00Z), not {value:?}"
+)]
+pub struct RangeError {
+    pub field: &'static str,
+    pub value: String,
+}
+
+/// Records made at or after `since` and before `until`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TimeRange {
+    since: Option<OffsetDateTime>,
+    until: Option<OffsetDateTime>,
+}
+
+impl TimeRange {
+    /// A date as `until` includes that whole day; a time is an exclusive bound.
+    pub fn parse(since: Option<&str>, until: Option<&str>) -> Result<TimeRange, RangeError> {
+        let bound = |field: &'static str, value: &str, end_of_day: bool| {
+            if let Ok(t) = OffsetDateTime::parse(value, &Rfc3339) {
+                return Ok(t);
+            }
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let date = Date::parse(value, format).map_err(|_| RangeError {
+                field,
+                value: value.to_owned(),
+            })?;
+            let date = if end_of_day {
+                date.next_day().unwrap_or(date)
+            } else {
+                date
+            };
+            Ok(date.with_time(Time::MIDNIGHT).assume_utc())
+        };
+        Ok(TimeRange {
+            since: since
+                .filter(|s| !s.is_empty())
+                .map(|s| bound("since", s, false))
+                .transpose()?,
+            until: until
+                .filter(|s| !s.is_empty())
+                .map(|s| bound("until", s, true))
+                .transpose()?,
+        })
+    }
+
+    fn keys(&self) -> (keys::TimeKey, Option<keys::TimeKey>) {
+        let nanos = |t: OffsetDateTime| u64::try_from(t.unix_timestamp_nanos()).unwrap_or(0);
+        (
+            keys::time_bound(self.since.map_or(0, nanos)),
+            self.until.map(|t| keys::time_bound(nanos(t))),
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the export: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Writes one export; built by the admin API and by `consentry export`.
+pub struct Exporter {
+    store: Store,
+    range: TimeRange,
+    format: ExportFormat,
+    categories: Vec<String>,
+}
+
+const CSV_COLUMNS: [&str; 11] = [
+    "consent_id",
+    "recorded_at",
+    "revision",
+    "shown",
+    "action",
+    "language",
+    "page",
+    "user_agent",
+    "ip_prefix",
+    "expires_at",
+    "sec_gpc",
+];
+
+impl Exporter {
+    /// `preferred` orders the CSV's category columns (the live registry's order); categories of
+    /// older revisions follow, found in the archived snapshots.
+    pub fn new(
+        store: Store,
+        range: TimeRange,
+        format: ExportFormat,
+        preferred: &[String],
+    ) -> Result<Exporter, StoreError> {
+        let mut categories: Vec<String> = preferred.to_vec();
+        if format == ExportFormat::Csv {
+            let trees = store.shared.trees()?;
+            for entry in trees.snapshots.iter() {
+                let (_, json) = entry?;
+                let Ok(terms) = Terms::from_snapshot(&json) else {
+                    continue;
+                };
+                for c in terms.categories {
+                    if !categories.contains(&c.id) {
+                        categories.push(c.id);
+                    }
+                }
+            }
+        }
+        Ok(Exporter {
+            store,
+            range,
+            format,
+            categories,
+        })
+    }
+
+    /// Writes every record in the range; returns how many. Blocking.
+    pub fn write_to(&self, out: &mut impl Write) -> Result<u64, ExportError> {
+        let trees = self.store.shared.trees()?;
+        let (start, end) = self.range.keys();
+        let iter = match end {
+            Some(end) => trees.records.range(start..end),
+            None => trees.records.range(start..),
+        };
+        if self.format == ExportFormat::Csv {
+            let header: Vec<&str> = CSV_COLUMNS
+                .iter()
+                .copied()
+                .chain(self.categories.iter().map(String::as_str))
+                .collect();
+            write_csv_row(out, header.iter().copied())?;
+        }
+        let mut count = 0;
+        for entry in iter {
+            let (_, value) = entry.map_err(StoreError::from)?;
+            match self.format {
+                ExportFormat::Ndjson => {
+                    out.write_all(&value)?;
+                    out.write_all(b"\n")?;
+                }
+                ExportFormat::Csv => {
+                    let record: ConsentRecord =
+                        serde_json::from_slice(&value).map_err(StoreError::from)?;
+                    self.write_csv_record(out, &record)?;
+                }
+            }
+            count += 1;
+        }
+        out.flush()?;
+        Ok(count)
+    }
+
+    fn write_csv_record(&self, out: &mut impl Write, r: &ConsentRecord) -> std::io::Result<()> {
+        let time = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+        let fixed = [
+            r.consent_id.to_string(),
+            time(r.recorded_at),
+            r.revision.clone(),
+            r.shown.clone(),
+            r.action.as_str().to_owned(),
+            r.language.clone(),
+            r.page.clone().unwrap_or_default(),
+            r.user_agent.clone().unwrap_or_default(),
+            r.ip_prefix.clone().unwrap_or_default(),
+            time(r.expires_at),
+            r.sec_gpc.to_string(),
+        ];
+        let categories = self.categories.iter().map(|c| match r.granted(c) {
+            Some(true) => "true".to_owned(),
+            Some(false) => "false".to_owned(),
+            None => String::new(),
+        });
+        let cells: Vec<String> = fixed.into_iter().chain(categories).collect();
+        write_csv_row(out, cells.iter().map(String::as_str))
+    }
+}
+
+/// RFC 4180 quoting; a cell a spreadsheet would run as a formula gets a leading `'`.
+fn write_csv_row<'a>(
+    out: &mut impl Write,
+    cells: impl Iterator<Item = &'a str>,
+) -> std::io::Result<()> {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+        let quote = formula || cell.contains([',', '"', '\n', '\r']);
+        if quote {
+            out.write_all(b"\"")?;
+            if formula {
+                out.write_all(b"'")?;
+            }
+            out.write_all(cell.replace('"', "\"\"").as_bytes())?;
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(cell.as_bytes())?;
+        }
+    }
+    out.write_all(b"\r\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> String {
+        let mut out = Vec::new();
+        write_csv_row(&mut out, cells.iter().copied()).expect("writes to memory");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_when_they_must_be() {
+        let cases: [(&[&str], &str); 4] = [
+            (&["a", "b"], "a,b\r\n"),
+            (&["x,y", "say \"hi\""], "\"x,y\",\"say \"\"hi\"\"\"\r\n"),
+            (&["line\nbreak"], "\"line\nbreak\"\r\n"),
+            (&["=cmd()"], "\"'=cmd()\"\r\n"),
+        ];
+        for (cells, expected) in cases {
+            assert_eq!(row(cells), expected);
+        }
+    }
+
+    #[test]
+    fn a_date_as_until_includes_that_day() {
+        let range = TimeRange::parse(Some("2026-11-01"), Some("2026-11-01")).expect("valid");
+        let (start, end) = range.keys();
+        let day = 86_400_000_000_000u64;
+        assert_eq!(
+            keys::nanos_of(&end.expect("an end")) - keys::nanos_of(&start),
+            day
+        );
+        assert!(TimeRange::parse(Some("yesterday"), None).is_err());
+    }
+}

@@ -1,0 +1,288 @@
+//! The admin API and dashboard behind `CONSENTRY_ADMIN_TOKEN`.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::consents::{decision, post, spawn};
+use crate::helpers::{Options, SMALL, TestApp, spawn_app_configured, spawn_app_with};
+
+const TOKEN: &str = "test-admin-token";
+
+const ADMIN_PATHS: [(&str, &str); 6] = [
+    ("GET", "/api/v1/admin/consents"),
+    ("GET", "/api/v1/admin/stats"),
+    ("DELETE", "/api/v1/admin/consents/AAAAAAAAAAAAAAAAAAAAAAAA"),
+    ("GET", "/api/v1/admin/snapshots/0123456789abcdef"),
+    ("GET", "/admin"),
+    ("GET", "/admin/dashboard.js"),
+];
+
+async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(token) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    let mut res = req.send().await.expect("request sent");
+    let body = res.body().limit(1 << 26).await.expect("body read");
+    (
+        res.status().as_u16(),
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+async fn admin_get(app: &TestApp, path: &str) -> (u16, String) {
+    call(app, "GET", path, Some(TOKEN)).await
+}
+
+/// Posts `n` decisions of `action`; returns the stored records.
+async fn record(app: &TestApp, n: usize, action: &str, accepted: &[&str]) -> Vec<Value> {
+    let body = decision(app, "en", action, accepted).await;
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let answer = post(app, &body, &[]).await;
+        assert_eq!(answer.status, 201, "{}", answer.json);
+        out.push(answer.json);
+    }
+    out
+}
+
+#[actix_rt::test]
+async fn with_no_token_configured_every_admin_path_answers_404() {
+    let app = spawn_app_with(SMALL, Options { admin_token: None }).await;
+
+    for (method, path) in ADMIN_PATHS {
+        let (status, _) = call(&app, method, path, Some(TOKEN)).await;
+        assert_eq!(status, 404, "{method} {path}");
+    }
+}
+
+#[actix_rt::test]
+async fn the_admin_api_refuses_a_missing_or_wrong_token_with_401() {
+    let app = spawn().await;
+
+    for (method, path) in ADMIN_PATHS.iter().filter(|(_, p)| p.starts_with("/api")) {
+        for token in [
+            None,
+            Some("wrong"),
+            Some("test-admin-token-and-more"),
+            Some(""),
+        ] {
+            let (status, body) = call(&app, method, path, token).await;
+            assert_eq!(status, 401, "{method} {path} {token:?}: {body}");
+            assert!(body.contains("\"unauthorized\""));
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn the_export_streams_every_record_as_ndjson_in_time_order() {
+    let app = spawn().await;
+    let mut posted = record(&app, 3, "accept-all", &["analytics"]).await;
+    posted.extend(record(&app, 2, "reject-all", &[]).await);
+
+    let (status, body) = admin_get(&app, "/api/v1/admin/consents?format=ndjson").await;
+
+    assert_eq!(status, 200);
+    let exported: Vec<Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON record a line"))
+        .collect();
+    assert_eq!(exported, posted);
+}
+
+#[actix_rt::test]
+async fn the_export_honours_since_and_until() {
+    let app = spawn().await;
+    record(&app, 2, "custom", &[]).await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let (tomorrow, yesterday) = (
+        today.next_day().expect("a day"),
+        today.previous_day().expect("a day"),
+    );
+    let count = |body: String| body.lines().count();
+
+    let cases = [
+        (format!("since={today}"), 2),
+        (format!("until={today}"), 2),
+        (format!("since={tomorrow}"), 0),
+        (format!("until={yesterday}"), 0),
+        (format!("since={yesterday}&until={tomorrow}"), 2),
+        ("since=2000-01-01T00:00:00Z".to_owned(), 2),
+    ];
+    for (query, expected) in cases {
+        let (status, body) = admin_get(&app, &format!("/api/v1/admin/consents?{query}")).await;
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(count(body), expected, "{query}");
+    }
+    let (status, body) = admin_get(&app, "/api/v1/admin/consents?since=last-week").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("\"field\":\"since\""));
+    let (status, _) = admin_get(&app, "/api/v1/admin/consents?format=xml").await;
+    assert_eq!(status, 400);
+}
+
+#[actix_rt::test]
+async fn the_csv_export_has_one_column_per_category_and_quotes_what_it_must() {
+    let app = spawn().await;
+    let body = decision(&app, "en", "custom", &["analytics"]).await;
+    let answer = post(&app, &body, &[("User-Agent", "Agent, \"quoted\"")]).await;
+    assert_eq!(answer.status, 201);
+
+    let mut res = app
+        .client
+        .get(app.url("/api/v1/admin/consents?format=csv"))
+        .insert_header(("Authorization", format!("Bearer {TOKEN}")))
+        .send()
+        .await
+        .expect("sent");
+    let csv = String::from_utf8(res.body().await.expect("read").to_vec()).expect("utf-8");
+
+    assert!(
+        res.headers()
+            .get("content-type")
+            .is_some_and(|v| v.to_str().is_ok_and(|v| v.starts_with("text/csv")))
+    );
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "consent_id,recorded_at,revision,shown,action,language,page,user_agent,ip_prefix,expires_at,sec_gpc,necessary,analytics"
+    );
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[1].contains(",\"Agent, \"\"quoted\"\"\","),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(",false,true,true"), "{}", lines[1]);
+}
+
+#[actix_rt::test]
+async fn stats_count_decisions_per_day_and_the_share_granted() {
+    let app = spawn().await;
+    record(&app, 3, "accept-all", &["analytics"]).await;
+    record(&app, 1, "reject-all", &[]).await;
+
+    let (status, body) = admin_get(&app, "/api/v1/admin/stats?days=7").await;
+
+    assert_eq!(status, 200, "{body}");
+    let stats: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(stats["decisions"], 4);
+    assert_eq!(stats["actions"], json!({"accept-all": 3, "reject-all": 1}));
+    assert_eq!(
+        stats["share_granted"],
+        json!({"analytics": 0.75, "necessary": 1.0})
+    );
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    assert_eq!(stats["days"][0]["date"], today);
+    assert_eq!(stats["days"][0]["decisions"], 4);
+    let (status, _) = admin_get(&app, "/api/v1/admin/stats?days=0").await;
+    assert_eq!(status, 400);
+}
+
+#[actix_rt::test]
+async fn erasing_a_visitor_removes_every_record_of_theirs_and_answers_204() {
+    let app = spawn().await;
+    let kept = record(&app, 1, "custom", &[]).await;
+    let first = record(&app, 1, "accept-all", &["analytics"]).await;
+    let id = first[0]["consent_id"].as_str().expect("an id").to_owned();
+    let mut again = decision(&app, "en", "withdraw", &[]).await;
+    again["consent_id"] = json!(id);
+    assert_eq!(post(&app, &again, &[]).await.status, 201);
+
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/admin/consents/{id}"),
+        Some(TOKEN),
+    )
+    .await;
+
+    assert_eq!(status, 204);
+    let (gone, _, _) = app.get(&format!("/api/v1/consents/{id}")).await;
+    assert_eq!(gone, 404);
+    let (_, export) = admin_get(&app, "/api/v1/admin/consents").await;
+    assert_eq!(export.lines().count(), 1);
+    assert!(export.contains(kept[0]["consent_id"].as_str().expect("an id")));
+    let (again, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/admin/consents/{id}"),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(again, 204);
+    let (malformed, _) = call(&app, "DELETE", "/api/v1/admin/consents/x", Some(TOKEN)).await;
+    assert_eq!(malformed, 400);
+}
+
+#[actix_rt::test]
+async fn a_snapshot_shows_exactly_what_the_visitor_was_shown() {
+    let app = spawn().await;
+    let stored = record(&app, 1, "custom", &[]).await;
+    let shown = stored[0]["shown"].as_str().expect("a hash");
+
+    let (status, body) = admin_get(&app, &format!("/api/v1/admin/snapshots/{shown}")).await;
+    let (unknown, _) = admin_get(&app, "/api/v1/admin/snapshots/0123456789abcdef").await;
+
+    assert_eq!(status, 200);
+    let snapshot: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(snapshot["revision"], stored[0]["revision"]);
+    assert_eq!(snapshot["language"], "en");
+    let hash = consentry::registry::short_hash(body.as_bytes(), 16);
+    assert_eq!(hash, shown, "the snapshot is content-addressed");
+    assert_eq!(unknown, 404);
+}
+
+#[actix_rt::test]
+async fn the_dashboard_is_a_page_without_inline_script_or_style() {
+    let app = spawn().await;
+
+    let (status, headers, html) = app.get("/admin").await;
+    let (js_status, _, js) = app.get("/admin/dashboard.js").await;
+
+    assert_eq!(status, 200);
+    assert!(headers.get("content-security-policy").is_some());
+    let doc = scraper::Html::parse_document(&html);
+    let select = |css| scraper::Selector::parse(css).expect("a selector");
+    assert!(doc.select(&select("style, [style]")).next().is_none());
+    for script in doc.select(&select("script")) {
+        assert!(
+            script
+                .value()
+                .attr("src")
+                .is_some_and(|s| s.starts_with('/'))
+        );
+        assert!(script.inner_html().trim().is_empty());
+    }
+    assert!(
+        doc.select(&select("input#token[type=password]"))
+            .next()
+            .is_some()
+    );
+    assert_eq!(js_status, 200);
+    assert!(js.contains("/api/v1/admin/stats"));
+}
+
+#[actix_rt::test]
+async fn records_past_the_retention_are_purged() {
+    let app = spawn_app_configured(SMALL, |s| {
+        s.rate_limit = None;
+        s.retention = Duration::from_secs(1);
+        s.purge_every = Duration::from_millis(100);
+    })
+    .await;
+    let stored = record(&app, 3, "custom", &[]).await;
+    let id = stored[0]["consent_id"].as_str().expect("an id").to_owned();
+
+    let purged = app
+        .eventually(Duration::from_secs(10), || async {
+            admin_get(&app, "/api/v1/admin/consents").await.1.is_empty()
+        })
+        .await;
+
+    assert!(purged, "the records are gone after the retention");
+    let (status, _, _) = app.get(&format!("/api/v1/consents/{id}")).await;
+    assert_eq!(status, 404);
+}

@@ -1,0 +1,374 @@
+//! "201 means durable", proven against the real binary: killed with SIGKILL mid-stream, and
+//! starved of disk space while running.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::SMALL;
+
+const TOKEN: &str = "durability-token";
+const ORIGIN: &str = "https://www.example.com";
+
+/// The service as its own process, on the data folder of a test.
+struct Service {
+    child: Child,
+    address: String,
+    client: awc::Client,
+}
+
+/// Starts `consentry serve` on a free port and waits until it listens.
+fn start(dir: &Path) -> Service {
+    let config = dir.join("cookies.toml");
+    if !config.exists() {
+        std::fs::write(&config, SMALL).expect("write registry");
+    }
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("service.log"))
+        .expect("log file");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_consentry"));
+    command
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--config",
+        ])
+        .arg(&config)
+        .arg("--data")
+        .arg(dir.join("data"))
+        .env("CONSENTRY_ADMIN_TOKEN", TOKEN)
+        .env("CONSENTRY_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(log);
+    // A file-size limit (set later with prlimit) must make writes fail with EFBIG, as a full disk
+    // makes them fail with ENOSPC, rather than kill the process with SIGXFSZ. An ignored signal
+    // stays ignored across exec.
+    // SAFETY: `signal` is async-signal-safe, as `pre_exec` requires.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the service prints its address")
+            .expect("stdout is text");
+        if let Some(url) = line.trim().strip_prefix("demo page") {
+            break url.trim().trim_end_matches('/').to_owned();
+        }
+    };
+    // Keep reading so the service never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Service {
+        child,
+        address,
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish(),
+    }
+}
+
+impl Service {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    fn kill(mut self) {
+        // `Child::kill` is SIGKILL: no shutdown, no final flush.
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+
+    async fn decision(&self) -> String {
+        let mut res = self
+            .client
+            .get(self.url("/api/v1/registry"))
+            .send()
+            .await
+            .expect("registry");
+        let registry: Value = res.json().await.expect("registry JSON");
+        json!({
+            "revision": registry["revision"],
+            "shown": registry["shown"]["en"],
+            "accepted": ["analytics"],
+            "action": "custom",
+            "page": "https://www.example.com/",
+        })
+        .to_string()
+    }
+
+    /// Posts one decision: the status and, for a 201, the stored record.
+    async fn post(&self, body: &str) -> Result<(u16, Option<Value>), String> {
+        let mut res = self
+            .client
+            .post(self.url("/api/v1/consents"))
+            .insert_header(("Origin", ORIGIN))
+            .insert_header(("Content-Type", "text/plain"))
+            .send_body(body.to_owned())
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        let bytes = res.body().await.map_err(|e| e.to_string())?;
+        let record = (status == 201)
+            .then(|| serde_json::from_slice(&bytes).ok())
+            .flatten();
+        Ok((status, record))
+    }
+
+    async fn status(&self, path: &str) -> u16 {
+        match self.client.get(self.url(path)).send().await {
+            Ok(res) => res.status().as_u16(),
+            Err(_) => 0,
+        }
+    }
+
+    /// Every stored record, by consent id.
+    async fn export(&self) -> HashMap<String, Value> {
+        let mut res = self
+            .client
+            .get(self.url("/api/v1/admin/consents"))
+            .insert_header(("Authorization", format!("Bearer {TOKEN}")))
+            .send()
+            .await
+            .expect("export");
+        assert_eq!(res.status().as_u16(), 200);
+        let body = res.body().limit(1 << 30).await.expect("export body");
+        String::from_utf8_lossy(&body)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("a record a line"))
+            .map(|r| (r["consent_id"].as_str().unwrap_or_default().to_owned(), r))
+            .collect()
+    }
+}
+
+type Acked = Rc<RefCell<Vec<Value>>>;
+
+/// `clients` concurrent clients post until `stop`; returns what was acknowledged (201) and
+/// every status seen.
+async fn flood(
+    service: Rc<Service>,
+    clients: usize,
+    until: impl Fn(&[u16]) -> bool + 'static,
+) -> (Vec<Value>, Vec<u16>) {
+    let body = Rc::new(service.decision().await);
+    let acked: Acked = Rc::default();
+    let statuses: Rc<RefCell<Vec<u16>>> = Rc::default();
+    let until = Rc::new(until);
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (service, body, acked, statuses, until) = (
+                service.clone(),
+                body.clone(),
+                acked.clone(),
+                statuses.clone(),
+                until.clone(),
+            );
+            actix_rt::spawn(async move {
+                while !until(&statuses.borrow()) {
+                    match service.post(&body).await {
+                        Ok((status, record)) => {
+                            statuses.borrow_mut().push(status);
+                            if let Some(record) = record {
+                                acked.borrow_mut().push(record);
+                            }
+                        }
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+    let acked = acked.borrow().clone();
+    let statuses = statuses.borrow().clone();
+    (acked, statuses)
+}
+
+fn assert_all_kept(acked: &[Value], stored: &HashMap<String, Value>) {
+    let missing: Vec<&Value> = acked
+        .iter()
+        .filter(|r| stored.get(r["consent_id"].as_str().unwrap_or_default()) != Some(*r))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged records are missing or changed, e.g. {}",
+        missing.len(),
+        acked.len(),
+        missing[0]
+    );
+}
+
+#[actix_rt::test]
+async fn every_acknowledged_record_survives_a_sigkill_mid_stream() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = Rc::new(start(dir.path()));
+    let killer = service.clone();
+    let started = Instant::now();
+    let deadline = Duration::from_millis(1500);
+
+    // 48 clients post as fast as they can; the process is killed while they do.
+    let kill = actix_rt::spawn(async move {
+        actix_rt::time::sleep(deadline).await;
+        // SAFETY: sending a signal to our own child process.
+        unsafe { libc::kill(killer.child.id() as i32, libc::SIGKILL) };
+    });
+    let (acked, statuses) = flood(service.clone(), 48, move |_| {
+        started.elapsed() > deadline + Duration::from_secs(5)
+    })
+    .await;
+    kill.await.expect("killed");
+    match Rc::try_unwrap(service) {
+        Ok(service) => {
+            let mut child = service.child;
+            let _ = child.wait();
+        }
+        Err(_) => panic!("every client stopped"),
+    }
+
+    assert!(
+        acked.len() > 50,
+        "only {} records were acknowledged",
+        acked.len()
+    );
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let restarted = start(dir.path());
+    let stored = restarted.export().await;
+    assert_all_kept(&acked, &stored);
+    restarted.kill();
+}
+
+/// Sets the service's largest writable file size, as a full disk would (`None`: unlimited).
+fn limit_file_size(service: &Service, bytes: Option<u64>) {
+    let limit = libc::rlimit {
+        rlim_cur: bytes.unwrap_or(libc::RLIM_INFINITY),
+        // Only the soft limit: raising a hard limit again needs CAP_SYS_RESOURCE.
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: prlimit on our own child with a valid, initialized struct.
+    let done = unsafe {
+        libc::prlimit(
+            service.child.id() as libc::pid_t,
+            libc::RLIMIT_FSIZE,
+            &limit,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(done, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
+
+fn size_of(path: PathBuf) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+#[actix_rt::test]
+async fn a_full_disk_answers_503_never_201_and_recovers_when_space_returns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = Rc::new(start(dir.path()));
+    let (before, _) = flood(service.clone(), 4, |s| s.len() >= 40).await;
+    assert!(before.len() >= 40);
+
+    // Root ignores permissions, so the test takes the space away instead: sled's file may not
+    // grow past its current size, and every write that needs more fails as on a full disk.
+    limit_file_size(&service, Some(size_of(dir.path().join("data/sled/db"))));
+    let (during, statuses) = flood(service.clone(), 8, |s| {
+        s.iter().filter(|x| **x == 503).count() >= 50 || s.len() > 50_000
+    })
+    .await;
+    let health_during = service.status("/healthz").await;
+
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 503),
+        "only 201 or 503: {:?}",
+        statuses
+            .iter()
+            .filter(|s| **s != 201 && **s != 503)
+            .collect::<Vec<_>>()
+    );
+    assert!(statuses.iter().filter(|s| **s == 503).count() >= 50);
+    assert_eq!(health_during, 503);
+
+    limit_file_size(&service, None);
+    let recovered = {
+        let started = Instant::now();
+        let body = service.decision().await;
+        let mut ok = None;
+        while ok.is_none() && started.elapsed() < Duration::from_secs(20) {
+            if let Ok((201, record)) = service.post(&body).await {
+                ok = record;
+            } else {
+                actix_rt::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        ok
+    };
+    let after = recovered.expect("writes succeed again once there is space");
+    assert_eq!(service.status("/healthz").await, 200);
+
+    let Ok(service) = Rc::try_unwrap(service) else {
+        panic!("every client stopped")
+    };
+    service.kill();
+    let restarted = start(dir.path());
+    let stored = restarted.export().await;
+    let acked: Vec<Value> = before.into_iter().chain(during).chain([after]).collect();
+    assert_all_kept(&acked, &stored);
+    restarted.kill();
+}
+
+#[actix_rt::test]
+async fn the_export_command_writes_the_records_of_a_stopped_service() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = Rc::new(start(dir.path()));
+    let (acked, _) = flood(service.clone(), 2, |s| s.len() >= 6).await;
+    let Ok(service) = Rc::try_unwrap(service) else {
+        panic!("every client stopped")
+    };
+    service.kill();
+    let export = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_consentry"))
+            .arg("export")
+            .arg("--data")
+            .arg(dir.path().join("data"))
+            .args(args)
+            .output()
+            .expect("export runs")
+    };
+
+    let ndjson = export(&[]);
+    let csv = export(&["--format", "csv", "--since", "2000-01-01"]);
+    let none = export(&["--until", "2000-01-01"]);
+    let bad = export(&["--since", "soon"]);
+
+    assert!(ndjson.status.success());
+    let records: Vec<Value> = String::from_utf8_lossy(&ndjson.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a record a line"))
+        .collect();
+    assert_eq!(records, acked);
+    let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+    assert!(csv.starts_with("consent_id,recorded_at,"));
+    assert_eq!(csv.lines().count(), acked.len() + 1);
+    assert!(none.status.success());
+    assert!(none.stdout.is_empty());
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("since"));
+}
