@@ -6,13 +6,12 @@
 // registry's default language; `css` is static/banner.css. Whole-line comments and indentation
 // are stripped when served, so write them freely; nothing here may throw into the host page.
 (langs, fallback, css) => {
-  "use strict";
   const w = window, d = document, loc = location;
   const NAME = "consentry";
   const SIGNALS = ("ad_storage ad_user_data ad_personalization analytics_storage functionality_storage "
     + "personalization_storage security_storage").split(" ");
   const me = d.currentScript;
-  const origin = new URL(me && me.src || loc).origin;
+  const origin = new URL(me?.src || loc).origin;
 
   // Google Consent Mode v2: every signal denied before any tag can run.
   const dataLayer = (w.dataLayer = w.dataLayer || []);
@@ -117,29 +116,29 @@
     const before = state ? state.accepted : [];
     const accepted = ids.filter(id => required.includes(id) || list.includes(id));
     // Taking back every optional category granted before is a withdrawal.
-    const optional = list => list.some(id => !required.includes(id));
-    if (optional(before) && !optional(accepted)) action = "withdraw";
+    if (before.length > required.length && accepted.length == required.length) action = "withdraw";
     const s = state = {
-      consent_id: prior && prior.consent_id || null, revision: C.revision, accepted,
+      consent_id: prior?.consent_id || null, revision: C.revision, accepted,
       decided_at: new Date().toISOString(),
     };
     prior = s;
     write();
     apply();
     hide();
-    const body = { revision: C.revision, shown, accepted, action, language: lang, page: loc.origin + loc.pathname };
-    if (s.consent_id) body.consent_id = s.consent_id;
-    try {
-      fetch(origin + "/api/v1/consents", { method: "POST", body: JSON.stringify(body), keepalive: true })
-        .then(r => r.ok && r.json())
-        .then(r => {
-          if (!r || !r.consent_id) return;
-          s.consent_id = r.consent_id;
-          if (s == state) write();
-        })
-        .catch(() => {});
-    } catch (e) {}
     d.dispatchEvent(new CustomEvent("consentry:change", { detail: get() }));
+    // text/plain, so no CORS preflight; keepalive, so it survives the visitor leaving the page.
+    const body = {
+      consent_id: s.consent_id || undefined, revision: C.revision, shown, accepted, action,
+      language: lang, page: loc.origin + loc.pathname,
+    };
+    fetch(origin + "/api/v1/consents", { method: "POST", body: JSON.stringify(body), keepalive: true })
+      .then(r => r.ok && r.json())
+      .then(r => {
+        if (!r?.consent_id) return;
+        s.consent_id = r.consent_id;
+        if (s == state) write();
+      })
+      .catch(() => {});
   }
 
   // ---- Interface, in a shadow root styled by a constructed stylesheet (no inline style).
@@ -221,7 +220,7 @@
     }
     showFab();
     if (dlg && dlg.open) dlg.close();
-    else if (inside && !inside.isConnected && fab) fab.focus();
+    else if (inside && !inside.isConnected) fab?.focus();
   }
 
   function category(c) {
@@ -255,10 +254,7 @@
         button("reject-all", T.reject_all, "alt"),
         button("save", T.save)));
     // Escape (cancel) and every other way out close without recording anything.
-    dlg.addEventListener("close", guard(() => {
-      if (ret && ret.isConnected) ret.focus();
-      else if (fab) fab.focus();
-    }));
+    dlg.addEventListener("close", guard(() => (ret?.isConnected ? ret : fab)?.focus()));
     dlg.addEventListener("keydown", guard(e => {
       if (e.key != "Tab") return;
       const all = [...dlg.querySelectorAll("button,input:not(:disabled),a,summary")];
@@ -283,9 +279,9 @@
 
   // ---- Start: nothing the banner does may surface in the host page as an error.
   function guard(fn) {
-    return function (...a) {
+    return (...a) => {
       try {
-        return fn.apply(this, a);
+        return fn(...a);
       } catch (e) {}
     };
   }
