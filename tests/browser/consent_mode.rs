@@ -131,6 +131,11 @@ fn consent_mode_defaults_to_denied_before_any_tag_then_updates_on_each_decision(
     );
     let layer = data_layer(&mut h);
     let updates = consent_calls(&layer, "update");
+    let marketing_at = event_index(&layer, "marketing_tag_ran").expect("marketing tag event");
+    assert!(
+        updates[1].0 < marketing_at,
+        "the marketing tag ran before the update that granted it: {layer:?}"
+    );
     for signal in SIGNALS {
         assert_eq!(
             updates[1].1[signal], "granted",
