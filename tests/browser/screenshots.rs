@@ -47,4 +47,25 @@ fn screenshots_of_the_banner_and_dialog_at_desktop_and_phone_width_in_light_and_
                 .call("Network.clearBrowserCookies", serde_json::json!({}));
         }
     }
+
+    // The notice shown instead of the banner when the browser sends Global Privacy Control.
+    h.browser.before_every_document(
+        "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', \
+         { get: () => true, configurable: true });",
+    );
+    for (size, width, height, mobile) in [("desktop", 1280, 800, false), ("phone", 375, 812, true)]
+    {
+        h.browser.viewport(width, height, mobile);
+        h.browser.color_scheme("light");
+        h.open(&demo);
+        assert!(
+            h.browser.poll("window.Consentry.get() !== null", SOON),
+            "GPC made no decision"
+        );
+        std::thread::sleep(settle);
+        let png = h.browser.screenshot_png();
+        std::fs::write(dir.join(format!("gpc-{size}-light.png")), png).expect("write");
+        h.browser
+            .call("Network.clearBrowserCookies", serde_json::json!({}));
+    }
 }
