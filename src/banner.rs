@@ -214,7 +214,72 @@ fn strip_css(src: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
     use super::*;
+    use crate::served::Served;
+
+    fn served() -> Served {
+        let src = include_str!("../cookies.toml");
+        let loaded = crate::registry::parse("cookies.toml", src)
+            .expect("the repository's registry is valid");
+        Served::build(loaded.registry)
+    }
+
+    #[test]
+    fn the_script_holds_every_snapshot_byte_for_byte_with_its_shown_hash() {
+        let served = served();
+        let script = &served.banner.variant(Encoding::Identity).body;
+        for (lang, snapshot) in &served.snapshots {
+            let mut entry = format!("\"{lang}\":[\"{}\",", snapshot.shown).into_bytes();
+            entry.extend_from_slice(&snapshot.json);
+            entry.push(b']');
+            assert!(
+                script.windows(entry.len()).any(|w| w == entry.as_slice()),
+                "the {lang} snapshot is not in the script as archived"
+            );
+            let config: serde_json::Value = serde_json::from_slice(&snapshot.json).unwrap();
+            assert_eq!(
+                config["banner"],
+                version(),
+                "shown must cover the banner code"
+            );
+        }
+    }
+
+    #[test]
+    fn every_coding_holds_the_same_script_under_its_own_strong_etag() {
+        let served = served();
+        let bundle = &served.banner;
+        let identity = &bundle.variant(Encoding::Identity).body;
+        let mut unbrotli = Vec::new();
+        brotli::Decompressor::new(&bundle.variant(Encoding::Brotli).body[..], 4096)
+            .read_to_end(&mut unbrotli)
+            .unwrap();
+        let mut ungzip = Vec::new();
+        flate2::read::GzDecoder::new(&bundle.variant(Encoding::Gzip).body[..])
+            .read_to_end(&mut ungzip)
+            .unwrap();
+        assert_eq!(&unbrotli[..], &identity[..]);
+        assert_eq!(&ungzip[..], &identity[..]);
+        let etags: std::collections::HashSet<&str> =
+            [Encoding::Identity, Encoding::Gzip, Encoding::Brotli]
+                .iter()
+                .map(|e| bundle.variant(*e).etag.as_str())
+                .collect();
+        assert_eq!(etags.len(), 3);
+        assert!(etags.iter().all(|e| e.starts_with('"') && e.ends_with('"')));
+    }
+
+    #[test]
+    fn the_banner_for_the_repository_registry_stays_within_its_size_budget() {
+        let served = served();
+        let size = served.banner.variant(Encoding::Brotli).body.len();
+        assert!(
+            size <= 6_500,
+            "banner.js is {size} bytes brotli, over the 6,500-byte budget"
+        );
+    }
 
     #[test]
     fn the_served_code_keeps_no_literal_across_lines() {
