@@ -239,3 +239,39 @@ fn the_record_stored_by_the_service_matches_what_the_visitor_chose_and_saw() {
         "the visitor keeps one id"
     );
 }
+
+#[test]
+fn a_decision_made_just_before_leaving_the_page_is_still_recorded() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+
+    // On a slow network, accept and in the same task leave for another page: the post must
+    // survive the unload.
+    h.browser.call(
+        "Network.emulateNetworkConditions",
+        json!({"offline": false, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1}),
+    );
+    h.eval(r#"(target("accept-all").click(), location.href = "about:blank")"#);
+    assert!(
+        h.browser.poll("location.href === 'about:blank'", SOON),
+        "the visitor did not leave the page"
+    );
+
+    let deadline = std::time::Instant::now() + SOON;
+    let records = loop {
+        let records = h.service.all_records();
+        if !records.is_empty() || std::time::Instant::now() >= deadline {
+            break records;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(
+        records.len(),
+        1,
+        "the decision was lost with the page: {records:?}"
+    );
+    assert_eq!(records[0]["action"], "accept-all");
+}

@@ -73,6 +73,18 @@ fn a_first_visit_shows_the_first_layer_with_accept_all_and_reject_all_side_by_si
         0,
         "a consent was posted before any choice"
     );
+    let from_service: Vec<String> = h
+        .browser
+        .events("Network.requestWillBeSent")
+        .iter()
+        .filter_map(|e| e["request"]["url"].as_str().map(str::to_owned))
+        .filter(|url| url.starts_with(&h.service.origin))
+        .collect();
+    assert_eq!(
+        from_service,
+        [format!("{}/banner.js", h.service.origin)],
+        "the banner costs the page one request"
+    );
     assert_eq!(
         h.exceptions(),
         Vec::<String>::new(),

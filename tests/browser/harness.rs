@@ -150,6 +150,8 @@ fn chromium_binary() -> Option<PathBuf> {
 // ---------------------------------------------------------------------------------------------
 // The service.
 
+const ADMIN_TOKEN: &str = "test-admin-token";
+
 /// The real service, running in its own thread on a free loopback port.
 pub struct Service {
     pub origin: String,
@@ -164,7 +166,7 @@ impl Service {
         let config = dir.path().join("cookies.toml");
         std::fs::write(&config, registry).expect("write registry");
         let mut settings = Settings::new(&config, dir.path().join("data"), "127.0.0.1:0");
-        settings.admin_token = Some("test-admin-token".to_owned());
+        settings.admin_token = Some(ADMIN_TOKEN.to_owned());
         settings.workers = Some(1);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -196,6 +198,29 @@ impl Service {
             let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
             (res.status().as_u16(), json)
         })
+    }
+
+    /// Every record the service holds, through the admin export.
+    pub fn all_records(&self) -> Vec<Value> {
+        let url = format!("{}/api/v1/admin/consents?format=ndjson", self.origin);
+        let body = System::new().block_on(async move {
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .finish();
+            let mut res = client
+                .get(&url)
+                .insert_header(("Authorization", format!("Bearer {ADMIN_TOKEN}")))
+                .send()
+                .await
+                .expect("request sent");
+            assert_eq!(res.status().as_u16(), 200, "GET {url}");
+            res.body().limit(16 << 20).await.expect("body read")
+        });
+        String::from_utf8_lossy(&body)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("one JSON record a line"))
+            .collect()
     }
 
     /// The registry as the service now serves it.

@@ -123,3 +123,26 @@ fn an_expired_decision_asks_again() {
         "a decision older than consent_days does not ask again"
     );
 }
+
+#[test]
+fn with_a_cookie_domain_a_decision_on_www_holds_on_the_bare_domain() {
+    let Some(mut h) = Harness::start_with(|origins| {
+        crate::harness::shop_registry(origins).replace(
+            "honor_gpc = true",
+            "honor_gpc = true\ncookie_domain = \".shop.test\"",
+        )
+    }) else {
+        return;
+    };
+    let decision = accept_all(&mut h);
+    let cookie = h.consent_cookie().expect("a consentry cookie");
+    assert_eq!(cookie["domain"], ".shop.test", "{cookie}");
+
+    h.open(&format!("http://shop.test:{}/shop/product", h.host.port));
+
+    assert!(
+        h.banner_stays_hidden(Duration::from_millis(1500)),
+        "the bare domain asks again although cookie_domain shares the decision"
+    );
+    assert_eq!(h.decision()["consent_id"], decision["consent_id"]);
+}
