@@ -59,12 +59,15 @@
   function unblock() {
     for (const el of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) {
       if (!el.dataset.category.trim().split(/\s+/).every(granted)) continue;
+      // A fresh element runs or loads and the held-back one leaves the page, so each does so
+      // exactly once (an iframe given its src while the page is still parsing would stay blank).
       if (el.tagName == "IFRAME") {
-        el.src = el.dataset.src;
-        el.removeAttribute("data-src");
+        const f = el.cloneNode();
+        f.src = el.dataset.src;
+        f.removeAttribute("data-src");
+        el.replaceWith(f);
         continue;
       }
-      // A fresh element runs; the held-back one leaves the page, so each runs exactly once.
       const s = d.createElement("script");
       for (const a of el.attributes) s.setAttribute(a.name, a.value);
       s.type = el.dataset.type || "text/javascript";
