@@ -109,29 +109,18 @@ impl Chromium {
                 }
             }
         });
-        let url = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(url) => url,
-            Err(_) => {
+        let connected = rx
+            .recv_timeout(Duration::from_secs(30))
+            .map_err(|_| "printed no DevTools address within 30 s".to_owned())
+            .and_then(|url| connect(&url));
+        let ws = match connected {
+            Ok(ws) => ws,
+            Err(problem) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!(
-                    "{} printed no DevTools address within 30 s",
-                    binary.display()
-                );
+                panic!("{}: {problem}", binary.display());
             }
         };
-
-        let host = url
-            .strip_prefix("ws://")
-            .and_then(|rest| rest.split('/').next())
-            .expect("a ws:// DevTools address")
-            .to_owned();
-        let stream = TcpStream::connect(&host).expect("connect to DevTools");
-        stream.set_nodelay(true).ok();
-        let (ws, _) = tungstenite::client(url.as_str(), stream).expect("DevTools websocket");
-        ws.get_ref()
-            .set_read_timeout(Some(Duration::from_millis(100)))
-            .expect("socket read timeout");
 
         let mut browser = Chromium {
             child,
@@ -408,6 +397,31 @@ impl Drop for Chromium {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Opens the browser's DevTools websocket at `url` (`ws://host:port/devtools/browser/…`).
+fn connect(url: &str) -> Result<WebSocket<TcpStream>, String> {
+    let host = url
+        .strip_prefix("ws://")
+        .and_then(|rest| rest.split('/').next())
+        .ok_or_else(|| format!("not a ws:// DevTools address: {url}"))?;
+    let addr = host
+        .parse()
+        .map_err(|e| format!("DevTools address {host}: {e}"))?;
+    let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+        .map_err(|e| format!("connect to DevTools: {e}"))?;
+    stream.set_nodelay(true).ok();
+    // The handshake may take its time, but not forever.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| format!("socket read timeout: {e}"))?;
+    let (ws, _) =
+        tungstenite::client(url, stream).map_err(|e| format!("DevTools websocket: {e}"))?;
+    // Short reads from here on, so that every wait can check its deadline.
+    ws.get_ref()
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .map_err(|e| format!("socket read timeout: {e}"))?;
+    Ok(ws)
 }
 
 fn shorten(s: &str) -> String {
