@@ -69,17 +69,28 @@ impl Commit {
 
     /// Registers a completed write of `generation`; `waiter` hears when it is durable.
     pub(crate) fn wait_for_flush(&self, generation: u64, waiter: Waiter) {
+        self.wait_for_flush_all(generation, [waiter]);
+    }
+
+    /// Registers completed writes of `generation`; each waiter hears when they are durable.
+    pub(crate) fn wait_for_flush_all(
+        &self,
+        generation: u64,
+        waiters: impl IntoIterator<Item = Waiter>,
+    ) {
         let mut state = self.lock();
         if state.broken || state.generation != generation {
             drop(state);
-            waiter.answer(Err(StoreError::unavailable(
-                "the write was lost to a storage failure",
-            )));
+            for waiter in waiters {
+                waiter.answer(Err(StoreError::unavailable(
+                    "the write was lost to a storage failure",
+                )));
+            }
             return;
         }
         state.written += 1;
         let seq = state.written;
-        state.waiters.push_back((seq, waiter));
+        state.waiters.extend(waiters.into_iter().map(|w| (seq, w)));
         drop(state);
         self.work.notify_one();
     }
@@ -129,42 +140,56 @@ pub(crate) struct Write {
     pub(crate) reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
-/// Applies records as they come, each with its index entry in one transaction.
+/// Records applied in one transaction at most; a batch is whatever arrived meanwhile.
+const WRITE_BATCH: usize = 256;
+
+/// Applies records as they come, each batch (records and their index entries) in one
+/// transaction.
 pub(crate) fn run_writer(shared: Weak<Shared>, rx: mpsc::Receiver<Write>) {
     while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < WRITE_BATCH {
+            match rx.try_recv() {
+                Ok(write) => batch.push(write),
+                Err(_) => break,
+            }
+        }
         let Some(shared) = shared.upgrade() else {
             return;
         };
-        let trees = match shared.trees() {
-            Ok(trees) => trees,
-            Err(e) => {
-                let _ = first.reply.send(Err(e));
-                continue;
-            }
-        };
-        let mut next = Some(first);
-        while let Some(write) = next.take() {
-            apply(&shared, &trees, write);
-            next = rx.try_recv().ok();
+        match shared.trees() {
+            Ok(trees) => apply(&shared, &trees, batch),
+            Err(_) => fail(batch, "it is recovering from a storage failure"),
         }
     }
 }
 
-fn apply(shared: &Shared, trees: &Trees, write: Write) {
+fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
     let result = (|| -> Result<(), StoreError> {
-        let time = keys::time_key(write.nanos, trees.db.generate_id()?);
-        let index = keys::consent_key(&write.consent_id, &time);
-        trees.insert_record(&time, &index, &write.value)
+        let mut rows = Vec::with_capacity(batch.len());
+        for write in &batch {
+            let time = keys::time_key(write.nanos, trees.db.generate_id()?);
+            let index = keys::consent_key(&write.consent_id, &time);
+            rows.push((time, index, write.value.as_slice()));
+        }
+        trees.insert_records(&rows)
     })();
     match result {
-        Ok(()) => shared
-            .commit
-            .wait_for_flush(trees.generation, Waiter::Async(write.reply)),
+        Ok(()) => shared.commit.wait_for_flush_all(
+            trees.generation,
+            batch.into_iter().map(|w| Waiter::Async(w.reply)),
+        ),
         Err(e) => {
-            tracing::error!(error = %e, "cannot write a consent record");
+            tracing::error!(error = %e, "cannot write consent records");
             shared.commit.break_down();
-            let _ = write.reply.send(Err(e));
+            fail(batch, "the storage refused the write");
         }
+    }
+}
+
+fn fail(batch: Vec<Write>, why: &'static str) {
+    for write in batch {
+        let _ = write.reply.send(Err(StoreError::unavailable(why)));
     }
 }
 
@@ -194,9 +219,16 @@ pub(crate) fn run_flusher(shared: Weak<Shared>) {
         if target == commit.lock().flushed {
             continue;
         }
+        let started = std::time::Instant::now();
         let flushed = strong.trees().and_then(|t| Ok(t.db.flush()?));
         match flushed {
-            Ok(_) => {
+            Ok(bytes) => {
+                tracing::debug!(
+                    target,
+                    bytes,
+                    micros = started.elapsed().as_micros() as u64,
+                    "flushed"
+                );
                 let done: Vec<Waiter> = {
                     let mut state = commit.lock();
                     state.flushed = state.flushed.max(target);

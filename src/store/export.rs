@@ -195,7 +195,7 @@ impl Exporter {
     }
 
     fn write_csv_record(&self, out: &mut impl Write, r: &ConsentRecord) -> std::io::Result<()> {
-        let time = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+        let time = crate::consent::millis::format;
         let fixed = [
             r.consent_id.to_string(),
             time(r.recorded_at),

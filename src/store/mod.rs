@@ -25,7 +25,7 @@ const FORMAT: &str = "consentry-store 1\n";
 
 /// sled's page cache. Records are written once and read rarely, so a small cache keeps the
 /// service's memory flat however many records it holds.
-const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+const CACHE_BYTES: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -75,12 +75,15 @@ pub(crate) struct Trees {
 }
 
 impl Trees {
-    fn insert_record(&self, time: &[u8], index: &[u8], value: &[u8]) -> Result<(), StoreError> {
+    /// Writes records with their index entries, all in one transaction.
+    fn insert_records(&self, rows: &[(keys::TimeKey, Vec<u8>, &[u8])]) -> Result<(), StoreError> {
         use sled::Transactional;
         (&self.records, &self.by_consent)
             .transaction(|(records, by_consent)| {
-                records.insert(time, value)?;
-                by_consent.insert(index, &[][..])?;
+                for (time, index, value) in rows {
+                    records.insert(&time[..], *value)?;
+                    by_consent.insert(&index[..], &[][..])?;
+                }
                 Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
             })
             .map_err(StoreError::from)
@@ -181,6 +184,7 @@ impl Store {
             }
             Err(e) => return Err(folder(e)),
         }
+        keep_large_buffers_out_of_the_heap();
         let (tx, rx) = std::sync::mpsc::channel();
         let shared = Arc::new(Shared {
             dir: dir.to_path_buf(),
@@ -248,6 +252,18 @@ impl Store {
     /// True while the store recovers from a storage failure (writes answer 503).
     pub fn is_broken(&self) -> bool {
         self.shared.commit.is_broken()
+    }
+}
+
+/// sled allocates a 512 KiB log buffer per flush and frees it once written. glibc's malloc
+/// raises its mmap threshold after the first such free, so later buffers come from the heap,
+/// which fragments and never shrinks: with a flush every millisecond that doubled resident
+/// memory. A fixed threshold keeps them in their own mappings, returned on free.
+fn keep_large_buffers_out_of_the_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts malloc's tuning; any value is valid for M_MMAP_THRESHOLD.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
