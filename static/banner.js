@@ -159,13 +159,12 @@
     if (root) return;
     const host = h("div", { id: NAME });
     root = host.attachShadow({ mode: "open" });
+    // Browsers without constructable stylesheets (before 2023) get a working, unstyled banner.
     try {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(css);
       root.adoptedStyleSheets = [sheet];
-    } catch (e) {
-      root.append(h("style", {}, css));
-    }
+    } catch (e) {}
     root.addEventListener("click", guard(e => {
       const a = e.target.closest("[data-action]");
       if (a) actions[a.dataset.action]();
@@ -203,14 +202,7 @@
   function showFab() {
     if (!C.floating_button || fab) return;
     mount();
-    const ns = "http://www.w3.org/2000/svg";
-    const svg = d.createElementNS(ns, "svg");
-    const path = d.createElementNS(ns, "path");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("aria-hidden", "true");
-    path.setAttribute("d", "M12 3a9 9 0 1 0 9 9 3.5 3.5 0 0 1-4.5-4.5A3.5 3.5 0 0 1 12 3M8.5 9v.01M15 15v.01M11 13v.01M8 16v.01");
-    svg.append(path);
-    fab = h("button", { type: "button", class: "fab", "data-action": "settings", "aria-label": T.settings, title: T.settings }, svg);
+    fab = h("button", { type: "button", class: "fab", "data-action": "settings", "aria-label": T.settings, title: T.settings });
     root.append(fab);
   }
 
