@@ -87,6 +87,17 @@ impl ConsentId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The millisecond an id made by `generate` was made in; `None` for other ids.
+    pub fn created_millis(&self) -> Option<u64> {
+        let bytes = ID_ENGINE.decode(&self.0).ok()?;
+        let time: [u8; 6] = bytes.get(..6)?.try_into().ok()?;
+        (bytes.len() == 24).then(|| {
+            let mut be = [0u8; 8];
+            be[2..].copy_from_slice(&time);
+            u64::from_be_bytes(be)
+        })
+    }
 }
 
 impl TryFrom<String> for ConsentId {
@@ -351,6 +362,10 @@ pub struct ConsentRecord {
     pub expires_at: OffsetDateTime,
     #[serde(default)]
     pub sec_gpc: bool,
+    /// The id was made for this record: it is the visitor's first decision, stored in the
+    /// millisecond its id names (see `ConsentId`), so the store needs no index entry to find it.
+    #[serde(skip)]
+    pub first_decision: bool,
 }
 
 impl ConsentRecord {
@@ -428,6 +443,7 @@ impl ConsentRecord {
         let millis = facts.now.nanosecond() / 1_000_000 * 1_000_000;
         let recorded_at = facts.now.replace_nanosecond(millis).unwrap_or(facts.now);
         Ok(ConsentRecord {
+            first_decision: decision.consent_id.is_none(),
             consent_id: decision
                 .consent_id
                 .unwrap_or_else(|| ConsentId::generate(facts.now)),
@@ -550,6 +566,10 @@ mod tests {
         assert_eq!(id.as_str().len(), 32, "6 bytes of time and 18 random bytes");
         assert!(ConsentId::parse(id.as_str()).is_ok());
         assert_ne!(id, ConsentId::generate(now));
+        let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).expect("after 1970");
+        assert_eq!(id.created_millis(), Some(millis));
+        let foreign = ConsentId::parse("someone-elses-id-of-22-chars").expect("well formed");
+        assert_eq!(foreign.created_millis(), None);
     }
 
     #[test]

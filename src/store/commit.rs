@@ -136,6 +136,8 @@ pub(crate) fn wait_blocking(commit: &Commit, generation: u64) -> Result<(), Stor
 pub(crate) struct Write {
     pub(crate) nanos: u64,
     pub(crate) consent_id: String,
+    /// False for a visitor's first decision, found by its id's time instead.
+    pub(crate) indexed: bool,
     pub(crate) value: Vec<u8>,
     pub(crate) reply: oneshot::Sender<Result<(), StoreError>>,
 }
@@ -169,7 +171,9 @@ fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
         let mut rows = Vec::with_capacity(batch.len());
         for write in &batch {
             let time = keys::time_key(write.nanos, trees.db.generate_id()?);
-            let index = keys::consent_key(&write.consent_id, &time);
+            let index = write
+                .indexed
+                .then(|| keys::consent_key(&write.consent_id, &time));
             rows.push((time, index, write.value.as_slice()));
         }
         trees.insert_records(&rows)

@@ -190,6 +190,8 @@ impl Exporter {
             }
             count += 1;
         }
+        drop(trees);
+        super::release_free_memory();
         out.flush()?;
         Ok(count)
     }

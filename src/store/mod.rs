@@ -1,7 +1,8 @@
 //! The consent store over sled: one versioned tree per index, inside a `consentry` data folder
 //! that carries its format version.
 //!
-//! Trees: `records-v1` (time key → record JSON), `by-consent-v1` (visitor id + time key → empty),
+//! Trees: `records-v1` (time key → record JSON), `by-consent-v1` (visitor id + time key → empty,
+//! for every decision but a visitor's first, which sits at the time its id names),
 //! `snapshots-v1` (`shown` hash → banner configuration as served). Writes are acknowledged only
 //! once flushed, through the group commit in `commit.rs`.
 
@@ -76,13 +77,18 @@ pub(crate) struct Trees {
 
 impl Trees {
     /// Writes records with their index entries, all in one transaction.
-    fn insert_records(&self, rows: &[(keys::TimeKey, Vec<u8>, &[u8])]) -> Result<(), StoreError> {
+    fn insert_records(
+        &self,
+        rows: &[(keys::TimeKey, Option<Vec<u8>>, &[u8])],
+    ) -> Result<(), StoreError> {
         use sled::Transactional;
         (&self.records, &self.by_consent)
             .transaction(|(records, by_consent)| {
                 for (time, index, value) in rows {
                     records.insert(&time[..], *value)?;
-                    by_consent.insert(&index[..], &[][..])?;
+                    if let Some(index) = index {
+                        by_consent.insert(&index[..], &[][..])?;
+                    }
                 }
                 Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
             })
@@ -264,6 +270,16 @@ fn keep_large_buffers_out_of_the_heap() {
     // SAFETY: mallopt only adjusts malloc's tuning; any value is valid for M_MMAP_THRESHOLD.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+/// Gives the memory a long scan (export, stats, purge) freed back to the system; without it
+/// the heap keeps its high-water mark.
+pub(crate) fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

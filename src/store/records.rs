@@ -9,7 +9,7 @@ use time::{Date, OffsetDateTime};
 use tokio::sync::oneshot;
 
 use super::{Store, StoreError, blocking, keys};
-use crate::consent::{Action, ConsentRecord, Terms};
+use crate::consent::{Action, ConsentId, ConsentRecord, Terms};
 
 /// Records removed per transaction when purging or erasing.
 const BATCH: usize = 512;
@@ -58,6 +58,7 @@ impl Store {
         let write = super::commit::Write {
             nanos,
             consent_id: record.consent_id.as_str().to_owned(),
+            indexed: !record.first_decision,
             value: value.clone(),
             reply,
         };
@@ -102,18 +103,46 @@ impl Store {
         Ok(Some(terms))
     }
 
+    /// Time keys of one visitor's records, oldest first: the first decision, found in the
+    /// millisecond the id names, then the indexed ones.
+    fn keys_of(trees: &super::Trees, consent_id: &str) -> Result<Vec<keys::TimeKey>, StoreError> {
+        let mut out = Vec::new();
+        let created = ConsentId::parse(consent_id)
+            .ok()
+            .and_then(|id| id.created_millis());
+        if let Some(ms) = created {
+            let start = ms.saturating_mul(1_000_000);
+            let range = keys::time_bound(start)..keys::time_bound(start.saturating_add(1_000_000));
+            for entry in trees.records.range(range) {
+                let (time, value) = entry?;
+                let owner: Owner<'_> = serde_json::from_slice(&value)?;
+                if owner.consent_id == consent_id
+                    && let Ok(time) = keys::TimeKey::try_from(&time[..])
+                {
+                    out.push(time);
+                }
+            }
+        }
+        for index in trees
+            .by_consent
+            .scan_prefix(keys::consent_prefix(consent_id))
+            .keys()
+        {
+            if let Some(time) = keys::time_key_of_index(&index?)
+                && !out.contains(&time)
+            {
+                out.push(time);
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
     /// One visitor's records as stored JSON, oldest first. Blocking.
     pub fn records_of(&self, consent_id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
         let trees = self.shared.trees()?;
         let mut out = Vec::new();
-        for entry in trees
-            .by_consent
-            .scan_prefix(keys::consent_prefix(consent_id))
-        {
-            let (index, _) = entry?;
-            let Some(time) = keys::time_key_of_index(&index) else {
-                continue;
-            };
+        for time in Self::keys_of(&trees, consent_id)? {
             if let Some(value) = trees.records.get(time)? {
                 out.push(value.to_vec());
             }
@@ -124,24 +153,17 @@ impl Store {
     /// Erases every record of one visitor, durably (GDPR Art. 17); returns how many. Blocking.
     pub fn erase(&self, consent_id: &str) -> Result<usize, StoreError> {
         let trees = self.shared.trees()?;
-        let index_keys = trees
-            .by_consent
-            .scan_prefix(keys::consent_prefix(consent_id))
-            .keys()
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut erased = 0;
-        for chunk in index_keys.chunks(BATCH) {
-            let pairs: Vec<(Vec<u8>, keys::TimeKey)> = chunk
-                .iter()
-                .filter_map(|k| Some((k.to_vec(), keys::time_key_of_index(k)?)))
-                .collect();
-            erased += pairs.len();
-            remove_batch(&trees, &pairs)?;
+        let pairs: Vec<(Vec<u8>, keys::TimeKey)> = Self::keys_of(&trees, consent_id)?
+            .into_iter()
+            .map(|time| (keys::consent_key(consent_id, &time), time))
+            .collect();
+        for chunk in pairs.chunks(BATCH) {
+            remove_batch(&trees, chunk)?;
         }
-        if erased > 0 {
+        if !pairs.is_empty() {
             self.shared.durable(&trees)?;
         }
-        Ok(erased)
+        Ok(pairs.len())
     }
 
     /// Removes every record made before `cutoff`, in time order, durably; returns how many.
@@ -196,6 +218,7 @@ impl Store {
                 }
             }
         }
+        super::release_free_memory();
         let days = days
             .into_iter()
             .map(|(date, mut day)| {
