@@ -66,6 +66,9 @@ impl<E: Into<StoreError>> From<sled::transaction::TransactionError<E>> for Store
     }
 }
 
+/// A record to write: its time key, its index key (none for a first decision), its JSON.
+pub(crate) type Row<'a> = (keys::TimeKey, Option<Vec<u8>>, &'a [u8]);
+
 /// The open database of one generation (a reopen after a failure makes the next).
 pub(crate) struct Trees {
     generation: u64,
@@ -79,7 +82,7 @@ impl Trees {
     /// Writes records with their index entries, all in one transaction.
     fn insert_records(
         &self,
-        rows: &[(keys::TimeKey, Option<Vec<u8>>, &[u8])],
+        rows: &[Row<'_>],
     ) -> Result<(), StoreError> {
         use sled::Transactional;
         (&self.records, &self.by_consent)
