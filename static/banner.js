@@ -293,7 +293,9 @@
 
   if (state) apply();
   else unblock();
-  new MutationObserver(guard(unblock)).observe(d.documentElement, { childList: true, subtree: true });
+  // Held-back tags added later are released too; text-only changes need no scan.
+  new MutationObserver(guard(records => records.some(r => [...r.addedNodes].some(n => n.children)) && unblock()))
+    .observe(d.documentElement, { childList: true, subtree: true });
   d.addEventListener("click", guard(e => {
     const a = e.target.closest('[data-consentry="show"]');
     if (!a) return;
