@@ -195,7 +195,9 @@
     // Keeps the element that has focus out from under the banner (WCAG 2.4.11): focus scrolls
     // clear of it, and the host element gives the page room to scroll its end clear too.
     requestAnimationFrame(() => {
-      if (bar) root.host.style.height = d.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 24 + "px";
+      if (!bar) return;
+      root.host.style.display = "block";
+      root.host.style.height = d.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 24 + "px";
     });
   }
 
@@ -211,7 +213,7 @@
     if (bar) {
       bar.remove();
       bar = null;
-      root.host.style.height = d.documentElement.style.scrollPaddingBottom = "";
+      root.host.style.display = root.host.style.height = d.documentElement.style.scrollPaddingBottom = "";
     }
     showFab();
     if (dlg && dlg.open) dlg.close();
