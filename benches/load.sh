@@ -43,15 +43,18 @@ echo "body: $(wc -c <"$WORK/body.json") bytes; record: $(curl -s -X POST "$BASE/
   --data-binary @"$WORK/body.json" | wc -c) bytes"
 
 rss() { awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$PID/status"; }
-count() {
-  curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/admin/stats?days=2" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["decisions"])'
+posted=0
+# Runs wrk against the consent endpoint, prints its summary, and counts what it sent.
+post() {
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$1" --latency -s benches/post_consent.lua \
+    "$BASE/api/v1/consents" >"$WORK/wrk.out"
+  posted=$((posted + $(awk '/requests in/ { print $1 }' "$WORK/wrk.out")))
 }
 
 echo
 echo "== POST /api/v1/consents (durable: each 201 after fsync), $CONNECTIONS connections, $DURATION"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/post_consent.lua \
-  "$BASE/api/v1/consents"
+post "$DURATION"
+cat "$WORK/wrk.out"
 echo "RSS: $(rss)"
 
 echo
@@ -61,12 +64,21 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE/api/v1/registry
 if [ "$RECORDS" -gt 0 ]; then
   echo
   echo "== filling to $RECORDS records"
-  while [ "$(count)" -lt "$RECORDS" ]; do
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d20s -s benches/post_consent.lua \
-      "$BASE/api/v1/consents" | grep -E "Requests/sec"
+  while [ "$posted" -lt "$RECORDS" ]; do
+    post 20s
+    grep -E "Requests/sec" "$WORK/wrk.out"
   done
-  echo "records: $(count); RSS: $(rss); data folder: $(du -sh "$WORK/data" | cut -f1)"
+  echo "posted: $posted; RSS: $(rss); data folder: $(du -sh "$WORK/data" | cut -f1)"
   start=$(date +%s%N)
   lines=$(curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/admin/consents" | wc -l)
   echo "export: $lines records in $(( ($(date +%s%N) - start) / 1000000 )) ms; RSS after export: $(rss)"
+  start=$(date +%s%N)
+  curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/admin/stats?days=30"
+  echo "stats over them: $(( ($(date +%s%N) - start) / 1000000 )) ms; RSS after: $(rss)"
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+  CONSENTRY_LOG=warn target/release/consentry serve --config cookies.toml --data "$WORK/data" \
+    --bind "127.0.0.1:$PORT" >"$WORK/stdout" 2>"$WORK/stderr" &
+  PID=$!
+  for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+  echo "after a restart on them: RSS $(rss)"
 fi

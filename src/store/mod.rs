@@ -53,7 +53,8 @@ impl StoreError {
 
     /// True when the data folder is in use by another process (a running service).
     pub fn is_locked(&self) -> bool {
-        matches!(self, StoreError::Sled(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock)
+        // sled reports a held lock only in its message.
+        matches!(self, StoreError::Sled(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock"))
     }
 }
 
@@ -80,10 +81,7 @@ pub(crate) struct Trees {
 
 impl Trees {
     /// Writes records with their index entries, all in one transaction.
-    fn insert_records(
-        &self,
-        rows: &[Row<'_>],
-    ) -> Result<(), StoreError> {
+    fn insert_records(&self, rows: &[Row<'_>]) -> Result<(), StoreError> {
         use sled::Transactional;
         (&self.records, &self.by_consent)
             .transaction(|(records, by_consent)| {
@@ -123,6 +121,7 @@ impl Shared {
         let db = sled::Config::new()
             .path(self.dir.join("sled"))
             .cache_capacity(CACHE_BYTES)
+            .mode(sled::Mode::HighThroughput)
             // The flusher thread flushes; sled's own periodic flush would only compete with it.
             .flush_every_ms(None)
             .open()?;

@@ -339,10 +339,6 @@ async fn the_export_command_writes_the_records_of_a_stopped_service() {
     let dir = tempfile::tempdir().expect("temp dir");
     let service = Rc::new(start(dir.path()));
     let (acked, _) = flood(service.clone(), 2, |s| s.len() >= 6).await;
-    let Ok(service) = Rc::try_unwrap(service) else {
-        panic!("every client stopped")
-    };
-    service.kill();
     let export = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_consentry"))
             .arg("export")
@@ -353,6 +349,11 @@ async fn the_export_command_writes_the_records_of_a_stopped_service() {
             .expect("export runs")
     };
 
+    let while_running = export(&[]);
+    let Ok(service) = Rc::try_unwrap(service) else {
+        panic!("every client stopped")
+    };
+    service.kill();
     let ndjson = export(&[]);
     let csv = export(&["--format", "csv", "--since", "2000-01-01"]);
     let none = export(&["--until", "2000-01-01"]);
@@ -385,6 +386,8 @@ async fn the_export_command_writes_the_records_of_a_stopped_service() {
     assert_eq!(csv.lines().count(), acked.len() + 1);
     assert!(none.status.success());
     assert!(none.stdout.is_empty());
+    assert!(!while_running.status.success());
+    assert!(String::from_utf8_lossy(&while_running.stderr).contains("in use by a running service"));
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("since"));
 }
