@@ -103,3 +103,49 @@ fn withdrawing_a_category_deletes_its_declared_cookies_on_the_host_and_parent_do
         "{last}"
     );
 }
+
+#[test]
+fn after_a_decision_the_floating_button_reopens_the_settings_and_escape_returns_to_it() {
+    let Some(mut h) = Harness::start_with(|origins| {
+        format!(
+            "{}\n[banner]\nfloating_button = true\n",
+            crate::harness::shop_registry(origins)
+        )
+    }) else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    h.click("reject-all");
+    assert!(h.banner_goes_away(), "the banner stays after reject all");
+
+    let size = h.eval(
+        r#"(() => { const b = target("settings"); if (!b) return null;
+                    const r = b.getBoundingClientRect(); return [r.width, r.height]; })()"#,
+    );
+    let [w, hgt] = [size[0].as_f64(), size[1].as_f64()];
+    let (Some(w), Some(hgt)) = (w, hgt) else {
+        panic!("no floating settings button after the decision");
+    };
+    assert!(
+        (24.0..=64.0).contains(&w) && (24.0..=64.0).contains(&hgt),
+        "the floating button should be small but at least 24 px: {w}×{hgt}"
+    );
+    let label = h.eval(
+        r#"target("settings").getAttribute("aria-label") || target("settings").textContent.trim()"#,
+    );
+    assert!(
+        label.as_str().is_some_and(|l| !l.is_empty()),
+        "the floating button has no accessible name"
+    );
+
+    h.click("settings");
+    assert!(h.dialog_opens(), "the floating button opens no dialog");
+    h.browser.press(crate::cdp::Key::Escape);
+    assert!(h.dialog_closes(), "Escape does not close the dialog");
+    assert!(
+        h.poll("describe(deepActive()).action === 'settings'", SOON),
+        "Escape does not return focus to the floating button: {}",
+        h.focused()
+    );
+}
