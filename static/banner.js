@@ -26,7 +26,7 @@
   // ---- Configuration in the visitor's language: <html lang>, else the browser's, else default.
   const pick = tag => {
     tag = (tag || "").toLowerCase();
-    return langs[tag] ? tag : Object.keys(langs).find(l => l.split("-")[0] == tag.split("-")[0]);
+    return Object.hasOwn(langs, tag) ? tag : Object.keys(langs).find(l => l.split("-")[0] == tag.split("-")[0]);
   };
   const lang = pick(d.documentElement.lang) || [...(navigator.languages || [])].map(pick).find(Boolean) || fallback;
   const [shown, C] = langs[lang];
