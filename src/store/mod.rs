@@ -256,11 +256,6 @@ impl Store {
         )?;
         self.shared.durable(&trees)
     }
-
-    /// True while the store recovers from a storage failure (writes answer 503).
-    pub fn is_broken(&self) -> bool {
-        self.shared.commit.is_broken()
-    }
 }
 
 /// sled allocates a 512 KiB log buffer per flush and frees it once written. glibc's malloc
