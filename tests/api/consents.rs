@@ -108,6 +108,39 @@ async fn accepting_all_stores_every_category_as_granted() {
         answer.headers.get("location").and_then(|v| v.to_str().ok()),
         Some(format!("/api/v1/consents/{id}").as_str())
     );
+    assert_eq!(
+        answer
+            .headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some(ORIGIN),
+        "the banner on the registry's site may read the answer"
+    );
+}
+
+#[actix_rt::test]
+async fn the_registry_origins_may_read_a_visitor_history_cross_origin() {
+    let app = spawn().await;
+    let first = post(&app, &decision(&app, "en", "custom", &[]).await, &[]).await;
+    let id = first.json["consent_id"].as_str().expect("an id");
+    let read = |origin: &'static str| {
+        app.client
+            .get(app.url(&format!("/api/v1/consents/{id}")))
+            .insert_header(("Origin", origin))
+            .send()
+    };
+
+    let allowed = read(ORIGIN).await.expect("sent");
+    let other = read("https://evil.example").await.expect("sent");
+
+    let allow = |res: &awc::ClientResponse<_>| {
+        res.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(allow(&allowed), Some(ORIGIN.to_owned()));
+    assert_eq!(allow(&other), None);
 }
 
 #[actix_rt::test]
