@@ -85,15 +85,23 @@ fn start(dir: &Path) -> Service {
     }
 }
 
+/// A failing test must not leave its service running.
+impl Drop for Service {
+    fn drop(&mut self) {
+        // `Child::kill` is SIGKILL; it fails only if the process is already gone.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Service {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 
-    fn kill(mut self) {
-        // `Child::kill` is SIGKILL: no shutdown, no final flush.
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
+    /// SIGKILL: no shutdown, no final flush.
+    fn kill(self) {
+        drop(self);
     }
 
     async fn decision(&self) -> String {
@@ -236,13 +244,10 @@ async fn every_acknowledged_record_survives_a_sigkill_mid_stream() {
     })
     .await;
     kill.await.expect("killed");
-    match Rc::try_unwrap(service) {
-        Ok(service) => {
-            let mut child = service.child;
-            let _ = child.wait();
-        }
-        Err(_) => panic!("every client stopped"),
-    }
+    let Ok(service) = Rc::try_unwrap(service) else {
+        panic!("every client stopped")
+    };
+    service.kill();
 
     assert!(
         acked.len() > 50,
