@@ -4,6 +4,7 @@
 #
 #   benches/load.sh                 # full run (about 2–3 minutes on 2 cores)
 #   DURATION=10s RECORDS=0 benches/load.sh   # quick run, no million-record memory check
+#   SERVE_ARGS="--workers 1" benches/load.sh # extra flags for `consentry serve`
 #
 # Needs wrk (Debian: apt-get install -y wrk). Posts run with the rate limit off
 # (--rate-limit 0) and logging at warn, as a benchmark should.
@@ -24,7 +25,7 @@ cargo build --release --quiet
 WORK=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 CONSENTRY_ADMIN_TOKEN=$TOKEN CONSENTRY_LOG=warn target/release/consentry serve \
-  --config cookies.toml --data "$WORK/data" --bind "127.0.0.1:$PORT" --rate-limit 0 \
+  --config cookies.toml --data "$WORK/data" --bind "127.0.0.1:$PORT" --rate-limit 0 ${SERVE_ARGS:-} \
   >"$WORK/stdout" 2>"$WORK/stderr" &
 PID=$!
 for _ in $(seq 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done

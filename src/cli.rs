@@ -70,6 +70,9 @@ struct ServeArgs {
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).
     #[arg(long)]
     trust_forwarded_for: bool,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
 }
 
 impl Default for ServeArgs {
@@ -82,6 +85,7 @@ impl Default for ServeArgs {
             rate_limit: 10,
             rate_burst: 60,
             trust_forwarded_for: false,
+            workers: None,
         }
     }
 }
@@ -108,6 +112,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         burst: args.rate_burst,
     });
     settings.trust_forwarded_for = args.trust_forwarded_for;
+    settings.workers = args.workers.filter(|n| *n > 0);
     let result = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings.clone()).map_err(|e| e.to_string())?;
         let base = format!("http://{}", display_addr(&settings.bind, app.port()));
