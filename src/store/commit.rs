@@ -1,10 +1,12 @@
 //! Group commit: a write is acknowledged only after a flush that began after it, and concurrent
 //! writes share flushes.
 //!
-//! One writer thread applies consent records (one transaction each) and one flusher thread
-//! flushes in a loop and answers every waiter whose write the flush covered. sled 0.34.7
-//! deadlocks when many tasks call `flush_async` at once (sled #1308), so nothing else flushes
-//! while the service runs. Both threads hold only a weak handle and end with the store.
+//! One writer thread applies consent records as they arrive (those that arrived together in one
+//! transaction) and one flusher thread flushes in a loop and answers every waiter whose write
+//! the flush covered. sled 0.34.7 deadlocks when many tasks call `flush_async` at once (sled
+//! #1308), so only the flusher flushes while the service runs; other writers (erase, purge,
+//! snapshots, health) wait for it too. Both threads hold only a weak handle and end with the
+//! store.
 
 use std::collections::VecDeque;
 use std::sync::mpsc;
