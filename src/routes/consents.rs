@@ -158,7 +158,9 @@ fn check_origin(req: &HttpRequest, state: &State) -> Result<(), AppError> {
         ));
     };
     let served = state.live.get();
-    if allowed_by_registry(&served.registry.site.origins, origin) || same_origin(req, origin) {
+    if allowed_by_registry(&served.registry.site.origins, origin)
+        || same_origin(req, origin, state.settings.trust_forwarded_for)
+    {
         return Ok(());
     }
     Err(AppError::Forbidden(format!(
@@ -166,20 +168,22 @@ fn check_origin(req: &HttpRequest, state: &State) -> Result<(), AppError> {
     )))
 }
 
-/// The service's own origin, from the Host header and the scheme the request came in with.
-fn same_origin(req: &HttpRequest, origin: &str) -> bool {
-    let Some(host) = header_str(req, header::HOST) else {
+/// The service's own origin: the Host header (and, behind a trusted proxy, `X-Forwarded-Host`)
+/// under http or https, since a proxy in front may terminate TLS.
+fn same_origin(req: &HttpRequest, origin: &str, trust_forwarded: bool) -> bool {
+    let Some(authority) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
         return false;
     };
-    let scheme = if req.app_config().secure() {
-        "https"
-    } else {
-        "http"
-    };
-    origin
-        .strip_prefix(scheme)
-        .and_then(|rest| rest.strip_prefix("://"))
-        .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+    let forwarded = trust_forwarded
+        .then(|| header_str(req, "x-forwarded-host"))
+        .flatten();
+    [header_str(req, header::HOST), forwarded]
+        .into_iter()
+        .flatten()
+        .any(|host| host.eq_ignore_ascii_case(authority))
 }
 
 fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {

@@ -549,10 +549,16 @@ async fn a_post_from_the_service_own_pages_is_accepted() {
     let app = spawn().await;
     let body = decision(&app, "en", "custom", &[]).await.to_string();
     let own = format!("http://127.0.0.1:{}", app.port);
+    let behind_tls = format!("https://127.0.0.1:{}", app.port);
+    let other_port = format!("http://127.0.0.1:{}", app.port + 1);
 
-    let answer = post_raw(&app, body, "application/json", Some(&own), &[]).await;
+    let answer = post_raw(&app, body.clone(), "application/json", Some(&own), &[]).await;
+    let proxied = post_raw(&app, body.clone(), "text/plain", Some(&behind_tls), &[]).await;
+    let neighbour = post_raw(&app, body, "text/plain", Some(&other_port), &[]).await;
 
     assert_eq!(answer.status, 201, "{}", answer.json);
+    assert_eq!(proxied.status, 201, "a proxy in front may terminate TLS");
+    assert_eq!(neighbour.status, 403, "another port is another origin");
 }
 
 #[actix_rt::test]
