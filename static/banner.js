@@ -7,6 +7,8 @@
 // are stripped when served, so write them freely; nothing here may throw into the host page.
 (langs, fallback, css) => {
   const w = window, d = document, loc = location;
+  // Embedded twice (a tag manager and the template, say): the first one is the banner.
+  if (w.Consentry) return;
   const NAME = "consentry";
   const SIGNALS = ("ad_storage ad_user_data ad_personalization analytics_storage functionality_storage "
     + "personalization_storage security_storage").split(" ");
