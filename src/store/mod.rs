@@ -104,6 +104,8 @@ pub(crate) struct Shared {
     writer: Mutex<std::sync::mpsc::Sender<commit::Write>>,
     /// Parsed snapshots by `shown`; snapshots never change, so entries never go stale.
     terms: RwLock<HashMap<String, Arc<Terms>>>,
+    /// Counts of whole past days, for stats (see `Store::stats`).
+    days: Mutex<HashMap<time::Date, records::DayStats>>,
 }
 
 impl Shared {
@@ -200,6 +202,7 @@ impl Store {
             commit: commit::Commit::default(),
             writer: Mutex::new(tx),
             terms: RwLock::new(HashMap::new()),
+            days: Mutex::new(HashMap::new()),
         });
         shared.install(shared.open_trees(0)?);
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {

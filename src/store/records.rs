@@ -29,7 +29,7 @@ struct Owner<'a> {
 }
 
 /// Decisions of one day.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DayStats {
     pub date: String,
     pub decisions: u64,
@@ -160,6 +160,8 @@ impl Store {
         for chunk in pairs.chunks(BATCH) {
             remove_batch(&trees, chunk)?;
         }
+        let erased_days: Vec<Date> = pairs.iter().map(|(_, time)| date_of(time)).collect();
+        self.forget_days(|d| !erased_days.contains(d));
         if !pairs.is_empty() {
             self.shared.durable(&trees)?;
         }
@@ -188,6 +190,7 @@ impl Store {
             purged += pairs.len();
             remove_batch(&trees, &pairs)?;
         }
+        self.forget_days(|d| *d > cutoff.date());
         if purged > 0 {
             self.shared.durable(&trees)?;
         }
@@ -195,38 +198,45 @@ impl Store {
     }
 
     /// Decisions per day over `[since, until)`, and the share granted per category. Blocking.
+    /// Whole days that are over are counted once and remembered (until an erase or a purge
+    /// touches them), so the dashboard does not read every record again.
     pub fn stats(&self, since: OffsetDateTime, until: OffsetDateTime) -> Result<Stats, StoreError> {
         let trees = self.shared.trees()?;
-        let nanos = |t: OffsetDateTime| u64::try_from(t.unix_timestamp_nanos()).unwrap_or(0);
-        let range = keys::time_bound(nanos(since))..keys::time_bound(nanos(until));
-        let mut days: BTreeMap<Date, DayStats> = BTreeMap::new();
+        // Past this margin no write can still land on an earlier day.
+        let settled = (OffsetDateTime::now_utc() - time::Duration::minutes(10)).date();
+        let mut days = Vec::new();
         let mut total = DayStats::default();
-        for entry in trees.records.range(range) {
-            let (time, value) = entry?;
-            let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(keys::nanos_of(&time)))
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let record: Counted = serde_json::from_slice(&value)?;
-            let day = days.entry(at.date()).or_default();
-            for counts in [&mut *day, &mut total] {
-                counts.decisions += 1;
-                *counts.actions.entry(record.action).or_default() += 1;
-                for (category, granted) in &record.categories {
-                    *counts.offered.entry(category.clone()).or_default() += 1;
-                    if *granted {
-                        *counts.granted.entry(category.clone()).or_default() += 1;
+        let mut date = since.date();
+        while date <= until.date() {
+            let midnight = date.with_time(time::Time::MIDNIGHT).assume_utc();
+            let next = midnight + time::Duration::days(1);
+            let (start, end) = (since.max(midnight), until.min(next));
+            if start < end {
+                let whole = start == midnight && end == next && date < settled;
+                let day = match whole.then(|| self.cached_day(date)).flatten() {
+                    Some(day) => day,
+                    None => {
+                        let day = count(&trees, start, end)?;
+                        if whole {
+                            self.remember_day(date, &day);
+                        }
+                        day
                     }
+                };
+                if day.decisions > 0 {
+                    add(&mut total, &day);
+                    let mut day = day;
+                    day.date = date.to_string();
+                    day.share_granted = shares(&day);
+                    days.push(day);
                 }
             }
+            let Some(following) = date.next_day() else {
+                break;
+            };
+            date = following;
         }
         super::release_free_memory();
-        let days = days
-            .into_iter()
-            .map(|(date, mut day)| {
-                day.date = date.to_string();
-                day.share_granted = shares(&day);
-                day
-            })
-            .collect();
         Ok(Stats {
             days,
             decisions: total.decisions,
@@ -234,6 +244,71 @@ impl Store {
             actions: total.actions,
         })
     }
+
+    fn cached_day(&self, date: Date) -> Option<DayStats> {
+        match self.shared.days.lock() {
+            Ok(days) => days.get(&date).cloned(),
+            Err(poisoned) => poisoned.into_inner().get(&date).cloned(),
+        }
+    }
+
+    fn remember_day(&self, date: Date, day: &DayStats) {
+        match self.shared.days.lock() {
+            Ok(mut days) => days.insert(date, day.clone()),
+            Err(poisoned) => poisoned.into_inner().insert(date, day.clone()),
+        };
+    }
+
+    /// Forgets the counts of the days `keep` rejects, after records were removed.
+    fn forget_days(&self, mut keep: impl FnMut(&Date) -> bool) {
+        match self.shared.days.lock() {
+            Ok(mut days) => days.retain(|d, _| keep(d)),
+            Err(poisoned) => poisoned.into_inner().retain(|d, _| keep(d)),
+        }
+    }
+}
+
+/// Counts the records of `[start, end)`.
+fn count(
+    trees: &super::Trees,
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+) -> Result<DayStats, StoreError> {
+    let nanos = |t: OffsetDateTime| u64::try_from(t.unix_timestamp_nanos()).unwrap_or(0);
+    let range = keys::time_bound(nanos(start))..keys::time_bound(nanos(end));
+    let mut day = DayStats::default();
+    for entry in trees.records.range(range) {
+        let (_, value) = entry?;
+        let record: Counted = serde_json::from_slice(&value)?;
+        day.decisions += 1;
+        *day.actions.entry(record.action).or_default() += 1;
+        for (category, granted) in record.categories {
+            if granted {
+                *day.granted.entry(category.clone()).or_default() += 1;
+            }
+            *day.offered.entry(category).or_default() += 1;
+        }
+    }
+    Ok(day)
+}
+
+fn add(total: &mut DayStats, day: &DayStats) {
+    total.decisions += day.decisions;
+    for (action, n) in &day.actions {
+        *total.actions.entry(*action).or_default() += n;
+    }
+    for (category, n) in &day.granted {
+        *total.granted.entry(category.clone()).or_default() += n;
+    }
+    for (category, n) in &day.offered {
+        *total.offered.entry(category.clone()).or_default() += n;
+    }
+}
+
+fn date_of(time: &[u8]) -> Date {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(keys::nanos_of(time)))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .date()
 }
 
 fn shares(day: &DayStats) -> BTreeMap<String, f64> {
@@ -262,4 +337,64 @@ fn remove_batch(
             Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
         })
         .map_err(StoreError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(at: OffsetDateTime, action: Action, analytics: bool) -> ConsentRecord {
+        ConsentRecord {
+            consent_id: ConsentId::generate(at),
+            recorded_at: at,
+            revision: "r1".to_owned(),
+            shown: "s1".to_owned(),
+            categories: vec![
+                ("necessary".to_owned(), true),
+                ("analytics".to_owned(), analytics),
+            ],
+            action,
+            language: "en".to_owned(),
+            page: None,
+            user_agent: None,
+            ip_prefix: None,
+            expires_at: at + time::Duration::days(182),
+            sec_gpc: false,
+            first_decision: true,
+        }
+    }
+
+    #[test]
+    fn stats_of_past_days_are_remembered_until_an_erase_changes_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("opens");
+        let now = OffsetDateTime::now_utc();
+        let three_days_ago = now - time::Duration::days(3);
+        let records = [
+            record(three_days_ago, Action::AcceptAll, true),
+            record(three_days_ago, Action::RejectAll, false),
+            record(now, Action::Custom, true),
+        ];
+        actix_web::rt::System::new().block_on(async {
+            for r in &records {
+                store.append(r).await.expect("stored");
+            }
+        });
+        let since = now - time::Duration::days(7);
+        let until = now + time::Duration::seconds(1);
+
+        let before = store.stats(since, until).expect("stats");
+        let again = store.stats(since, until).expect("stats");
+        store.erase(records[0].consent_id.as_str()).expect("erased");
+        let after = store.stats(since, until).expect("stats");
+
+        assert_eq!(before.decisions, 3);
+        assert_eq!(before.days.len(), 2);
+        assert_eq!(before.days[0].decisions, 2);
+        assert_eq!(before.share_granted["analytics"], 0.6667);
+        assert_eq!(again.decisions, 3, "remembered days count the same");
+        assert_eq!(after.decisions, 2, "the erase is seen");
+        assert_eq!(after.days[0].decisions, 1);
+        assert_eq!(after.days[0].actions.get(&Action::RejectAll), Some(&1));
+    }
 }
