@@ -230,10 +230,12 @@ fn purge(store: &Store, retention: Duration) {
 
 /// Keeps every snapshot the service is about to serve, before it serves it.
 fn archive(store: &Store, served: &Served) -> Result<(), StoreError> {
-    for snapshot in served.snapshots.values() {
-        store.archive_snapshot(&snapshot.shown, &snapshot.json)?;
-    }
-    Ok(())
+    store.archive_snapshots(
+        served
+            .snapshots
+            .values()
+            .map(|s| (s.shown.as_str(), s.json.as_slice())),
+    )
 }
 
 /// Applies an edit of the registry file; a broken edit is logged and the last good one stays.

@@ -231,12 +231,26 @@ impl Store {
     /// Archives what the banner shows under its `shown` hash, durably; a known hash is kept as
     /// first stored (the content is the same by construction).
     pub fn archive_snapshot(&self, shown: &str, json: &[u8]) -> Result<(), StoreError> {
+        self.archive_snapshots([(shown, json)])
+    }
+
+    /// Archives several snapshots with a single wait for the disk.
+    pub fn archive_snapshots<'a>(
+        &self,
+        snapshots: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<(), StoreError> {
         let trees = self.shared.trees()?;
-        if trees.snapshots.contains_key(shown)? {
-            return Ok(());
+        let mut wrote = false;
+        for (shown, json) in snapshots {
+            if !trees.snapshots.contains_key(shown)? {
+                trees.snapshots.insert(shown, json)?;
+                wrote = true;
+            }
         }
-        trees.snapshots.insert(shown, json)?;
-        self.shared.durable(&trees)
+        if wrote {
+            self.shared.durable(&trees)?;
+        }
+        Ok(())
     }
 
     pub fn snapshot(&self, shown: &str) -> Result<Option<Vec<u8>>, StoreError> {
