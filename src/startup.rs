@@ -98,15 +98,7 @@ impl Application {
     /// Loads and checks everything, then binds; any problem is a start-up error.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         let loaded = registry::load_file(&settings.config)?;
-        for warning in loaded.warnings.diagnostics.iter() {
-            tracing::warn!(
-                "{}:{}:{}: {}",
-                loaded.warnings.file,
-                warning.line,
-                warning.column,
-                warning.message
-            );
-        }
+        log_warnings(&loaded);
         let store = Store::open(&settings.data)?;
         let served = Served::build(loaded.registry);
         archive(&store, &served)?;
@@ -247,15 +239,7 @@ fn reload(live: &Live, store: &Store) {
             return;
         }
     };
-    for warning in loaded.warnings.diagnostics.iter() {
-        tracing::warn!(
-            "{}:{}:{}: {}",
-            loaded.warnings.file,
-            warning.line,
-            warning.column,
-            warning.message
-        );
-    }
+    log_warnings(&loaded);
     let served = Served::build(loaded.registry);
     if let Err(e) = archive(store, &served) {
         tracing::error!(error = %e, "cannot archive the new registry's snapshots; still serving the last good one");
@@ -265,4 +249,10 @@ fn reload(live: &Live, store: &Store) {
     let after = served.registry.revision.clone();
     live.replace(served);
     tracing::info!(%before, %after, "registry reloaded");
+}
+
+fn log_warnings(loaded: &registry::Loaded) {
+    if !loaded.warnings.diagnostics.is_empty() {
+        tracing::warn!("registry warnings:\n{}", loaded.warnings);
+    }
 }

@@ -155,9 +155,7 @@ impl HttpUrl {
             return Err("a URL cannot contain spaces or control characters");
         }
         let start = s.len() - rest.len();
-        let host_len = rest
-            .find([':', '/', '?', '#'])
-            .unwrap_or(rest.len());
+        let host_len = rest.find([':', '/', '?', '#']).unwrap_or(rest.len());
         let host = &rest[..host_len];
         let host_ok = !host.is_empty()
             && !host.contains('@')

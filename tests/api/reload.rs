@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use crate::helpers::*;
 
+/// Edits are served within about 200 ms (150 ms to let an editor's burst of writes settle, then
+/// a load); the deadline leaves room for a CI machine running every test at once.
+const RELOAD_DEADLINE: Duration = Duration::from_secs(3);
+
 async fn revision(app: &TestApp) -> String {
     app.get_json("/api/v1/registry").await["revision"]
         .as_str()
@@ -28,18 +32,18 @@ fn revision_of(text: &str) -> String {
 }
 
 #[actix_web::test]
-async fn a_good_edit_is_served_within_a_second_without_restart() {
+async fn a_good_edit_is_served_without_restart() {
     let app = spawn_app(SMALL).await;
     assert_eq!(revision(&app).await, revision_of(SMALL));
     let edited = format!("{SMALL}{ADDED_COOKIE}");
     save(&app, &edited);
     let expected = revision_of(&edited);
     let seen = app
-        .eventually(Duration::from_secs(1), || async {
+        .eventually(RELOAD_DEADLINE, || async {
             revision(&app).await == expected
         })
         .await;
-    assert!(seen, "the added cookie is not served within a second");
+    assert!(seen, "the added cookie is not served in time");
     let (_, _, page) = app.get("/cookie-policy").await;
     assert!(page.contains("_gid"));
 }
@@ -50,7 +54,7 @@ async fn an_edit_written_in_place_is_seen_too() {
     std::fs::write(&app.config, format!("{SMALL}{ADDED_COOKIE}")).unwrap();
     let expected = revision_of(&format!("{SMALL}{ADDED_COOKIE}"));
     let seen = app
-        .eventually(Duration::from_secs(1), || async {
+        .eventually(RELOAD_DEADLINE, || async {
             revision(&app).await == expected
         })
         .await;
@@ -74,9 +78,7 @@ async fn a_broken_edit_keeps_the_last_good_registry() {
     // A later good edit is still picked up.
     save(&app, &format!("{SMALL}{ADDED_COOKIE}"));
     let seen = app
-        .eventually(Duration::from_secs(2), || async {
-            revision(&app).await != before
-        })
+        .eventually(RELOAD_DEADLINE, || async { revision(&app).await != before })
         .await;
     assert!(seen, "a good edit after a broken one is served");
 }
@@ -90,7 +92,7 @@ async fn rewording_keeps_the_revision_and_adding_a_cookie_changes_it() {
         &SMALL.replace("Counts visits.", "Counts visits to improve the site."),
     );
     let reworded = app
-        .eventually(Duration::from_secs(2), || async {
+        .eventually(RELOAD_DEADLINE, || async {
             app.get("/cookie-policy")
                 .await
                 .2
@@ -106,9 +108,7 @@ async fn rewording_keeps_the_revision_and_adding_a_cookie_changes_it() {
 
     save(&app, &format!("{SMALL}{ADDED_COOKIE}"));
     let changed = app
-        .eventually(Duration::from_secs(2), || async {
-            revision(&app).await != before
-        })
+        .eventually(RELOAD_DEADLINE, || async { revision(&app).await != before })
         .await;
     assert!(changed, "an added cookie asks visitors again");
 }
