@@ -195,12 +195,14 @@
       h("div", { class: "act" }, ...buttons));
     root.append(bar);
     // Keeps the element that has focus out from under the banner (WCAG 2.4.11): focus scrolls
-    // clear of it, and the host element gives the page room to scroll its end clear too.
-    requestAnimationFrame(() => {
+    // clear of it, and the host element gives the page room to scroll its end clear too. Done
+    // once the banner is painted (a task after the first frame), when its layout is known and
+    // the page's relayout no longer delays it.
+    requestAnimationFrame(() => setTimeout(() => {
       if (!bar) return;
       root.host.style.display = "block";
       root.host.style.height = d.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 24 + "px";
-    });
+    }));
   }
 
   function showFab() {
