@@ -6,7 +6,13 @@ use crate::harness::{Harness, SOON};
 
 #[test]
 fn global_privacy_control_rejects_without_asking_records_gpc_and_says_so() {
-    let Some(mut h) = Harness::start() else {
+    // With the floating button on, to see that it does not stand beside the notice.
+    let Some(mut h) = Harness::start_with(|origins| {
+        format!(
+            "{}\n[banner]\nfloating_button = true\n",
+            crate::harness::shop_registry(origins)
+        )
+    }) else {
         return;
     };
     h.browser.before_every_document(
@@ -39,6 +45,12 @@ fn global_privacy_control_rejects_without_asking_records_gpc_and_says_so() {
             SOON
         ),
         "no visible notice that the GPC signal was honoured"
+    );
+    assert_eq!(
+        h.browser
+            .evaluate("!!document.getElementById('consentry').shadowRoot.querySelector('.fab')"),
+        false,
+        "a floating settings button stands beside the notice's own settings button"
     );
     assert_eq!(h.browser.evaluate("window.__runs.analytics"), 0);
 
