@@ -15,7 +15,7 @@ const CODE: &str = include_str!("../static/banner.js");
 const STYLES: &str = include_str!("../static/banner.css");
 
 /// The interface texts the banner shows; the other keys belong to the policy page.
-pub(crate) const TEXT_KEYS: [&str; 14] = [
+pub(crate) const TEXT_KEYS: [&str; 15] = [
     "banner_title",
     "banner_text",
     "accept_all",
@@ -28,6 +28,7 @@ pub(crate) const TEXT_KEYS: [&str; 14] = [
     "always_on",
     "cookie_policy",
     "gpc_notice",
+    "gpc_title",
     "settings",
     "show_cookies",
 ];

@@ -317,7 +317,7 @@
       // The notice has its own settings button; the floating one comes when it is dismissed.
       fab?.remove();
       fab = null;
-      showBar(T.settings, T.gpc_notice, button("settings", T.settings), button("dismiss", T.close));
+      showBar(T.gpc_title, T.gpc_notice, button("settings", T.settings), button("dismiss", T.close));
     } else showBar(T.banner_title, T.banner_text, button("accept-all", T.accept_all),
       button("reject-all", T.reject_all), button("customize", T.customize, "alt"));
   });
