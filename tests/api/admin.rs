@@ -5,9 +5,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::consents::{decision, post, spawn};
-use crate::helpers::{Options, SMALL, TestApp, spawn_app_configured, spawn_app_with};
+use crate::helpers::{SMALL, TestApp, spawn_app_configured};
 
-const TOKEN: &str = "test-admin-token";
+const TOKEN: &str = crate::helpers::ADMIN_TOKEN;
 
 const ADMIN_PATHS: [(&str, &str); 6] = [
     ("GET", "/api/v1/admin/consents"),
@@ -50,7 +50,7 @@ async fn record(app: &TestApp, n: usize, action: &str, accepted: &[&str]) -> Vec
 
 #[actix_rt::test]
 async fn with_no_token_configured_every_admin_path_answers_404() {
-    let app = spawn_app_with(SMALL, Options { admin_token: None }).await;
+    let app = spawn_app_configured(SMALL, |s| s.admin_token = None).await;
 
     for (method, path) in ADMIN_PATHS {
         let (status, _) = call(&app, method, path, Some(TOKEN)).await;

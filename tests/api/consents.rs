@@ -76,7 +76,10 @@ pub async fn stored(app: &TestApp) -> usize {
     let mut res = app
         .client
         .get(app.url("/api/v1/admin/consents"))
-        .insert_header(("Authorization", "Bearer test-admin-token"))
+        .insert_header((
+            "Authorization",
+            format!("Bearer {}", crate::helpers::ADMIN_TOKEN),
+        ))
         .send()
         .await
         .expect("request sent");

@@ -53,45 +53,12 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-pub struct Options {
-    pub admin_token: Option<String>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            admin_token: Some("test-admin-token".to_owned()),
-        }
-    }
-}
+/// The admin token every test service opens its admin API with.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 /// Starts the service on a free port with `registry` as its `cookies.toml`.
 pub async fn spawn_app(registry: &str) -> TestApp {
-    spawn_app_with(registry, Options::default()).await
-}
-
-pub async fn spawn_app_with(registry: &str, options: Options) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("cookies.toml");
-    std::fs::write(&config, registry).expect("write registry");
-    let data = dir.path().join("data");
-    let mut settings = Settings::new(&config, &data, "127.0.0.1:0");
-    settings.admin_token = options.admin_token;
-    settings.workers = Some(1);
-    let app = Application::build(settings).expect("the service starts");
-    let port = app.port();
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        port,
-        config,
-        data,
-        client: awc::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .disable_redirects()
-            .finish(),
-        _dir: dir,
-    }
+    spawn_app_configured(registry, |_| {}).await
 }
 
 impl TestApp {
@@ -147,7 +114,7 @@ pub async fn spawn_app_configured(
     std::fs::write(&config, registry).expect("write registry");
     let data = dir.path().join("data");
     let mut settings = Settings::new(&config, &data, "127.0.0.1:0");
-    settings.admin_token = Options::default().admin_token;
+    settings.admin_token = Some(ADMIN_TOKEN.to_owned());
     settings.workers = Some(1);
     configure(&mut settings);
     let app = Application::build(settings).expect("the service starts");
