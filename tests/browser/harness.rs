@@ -92,6 +92,14 @@ expires = "3 months"
     )
 }
 
+/// The shop's registry with the floating settings button switched on.
+pub fn shop_registry_with_floating_button(origins: &[String]) -> String {
+    format!(
+        "{}\n[banner]\nfloating_button = true\n",
+        shop_registry(origins)
+    )
+}
+
 /// A declared cookie more: a new revision, so visitors are asked again.
 pub const NEW_COOKIE: &str = r#"
 [[cookie]]

@@ -106,12 +106,8 @@ fn withdrawing_a_category_deletes_its_declared_cookies_on_the_host_and_parent_do
 
 #[test]
 fn after_a_decision_the_floating_button_reopens_the_settings_and_escape_returns_to_it() {
-    let Some(mut h) = Harness::start_with(|origins| {
-        format!(
-            "{}\n[banner]\nfloating_button = true\n",
-            crate::harness::shop_registry(origins)
-        )
-    }) else {
+    let Some(mut h) = Harness::start_with(crate::harness::shop_registry_with_floating_button)
+    else {
         return;
     };
     h.open_shop();
