@@ -114,7 +114,10 @@ impl Bundle {
     pub fn build(snapshots: &BTreeMap<Lang, Snapshot>, default: &Lang) -> Bundle {
         let code = &*SERVED;
         let mut script = Vec::with_capacity(code.js.len() + code.css.len() + 16 * 1024);
-        script.extend_from_slice(b"try{(");
+        // Chromium (136+) compiles every function up front, off the main thread when the script
+        // streams, instead of compiling each one when the banner first calls it (0.6 ms less
+        // main-thread work before the banner shows, measured with scripts/measure-banner).
+        script.extend_from_slice(b"//# allFunctionsCalledOnLoad\ntry{(");
         script.extend_from_slice(code.js.trim_end().as_bytes());
         script.extend_from_slice(b")({");
         for (i, (lang, snapshot)) in snapshots.iter().enumerate() {

@@ -188,7 +188,7 @@
   // The first layer, or the notice that a Global Privacy Control signal was honoured.
   function showBar(title, text, ...buttons) {
     mount();
-    bar = h("section", { class: "bar", role: "region", "aria-labelledby": "cy-t" },
+    bar = h("section", { class: "bar", "aria-labelledby": "cy-t" },
       h("div", { class: "tx" },
         h("small", {}, C.site),
         h("h2", { id: "cy-t" }, title),
@@ -244,7 +244,7 @@
   }
 
   function dialog() {
-    dlg = h("dialog", { role: "dialog", "aria-modal": "true", "aria-labelledby": "cy-p" },
+    dlg = h("dialog", { "aria-modal": "true", "aria-labelledby": "cy-p" },
       h("div", { class: "hd" },
         h("h2", { id: "cy-p" }, T.preferences_title),
         h("button", { type: "button", class: "x", "data-action": "close", "aria-label": T.close }, "×")),
@@ -298,11 +298,8 @@
     show: () => ready(show),
   };
 
+  // A decision from an earlier visit takes effect at once, Consent Mode first of all.
   if (state) apply();
-  else unblock();
-  // Held-back tags added later are released too; text-only changes need no scan.
-  new MutationObserver(guard(records => records.some(r => [...r.addedNodes].some(n => n.children)) && unblock()))
-    .observe(d.documentElement, { childList: true, subtree: true });
   d.addEventListener("click", guard(e => {
     const a = e.target.closest('[data-consentry="show"]');
     if (!a) return;
@@ -320,5 +317,13 @@
       showBar(T.gpc_title, T.gpc_notice, button("settings", T.settings), button("dismiss", T.close));
     } else showBar(T.banner_title, T.banner_text, button("accept-all", T.accept_all),
       button("reject-all", T.reject_all), button("customize", T.customize, "alt"));
+  });
+  // Then the held-back tags parsed since are released, and those added later as they come (an
+  // element with children, not a text change). Watching only from here keeps the banner's work
+  // out of the page's parsing.
+  ready(() => {
+    unblock();
+    new MutationObserver(guard(records => records.some(r => [...r.addedNodes].some(n => n.children)) && unblock()))
+      .observe(d.documentElement, { childList: true, subtree: true });
   });
 }
