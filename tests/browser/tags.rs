@@ -119,3 +119,60 @@ fn a_tagged_iframe_loads_only_when_its_category_is_granted() {
     );
     assert_eq!(h.host.hits("/frame.html"), 1);
 }
+
+/// Adds a held-back inline tag to the page, as a tag manager or a single-page app does after
+/// load; it counts its runs in `window.__late[name]`.
+fn add_late_tag(h: &mut Harness, category: &str, name: &str) {
+    h.browser.evaluate(&format!(
+        r#"(() => {{
+            window.__late = window.__late || {{}};
+            const s = document.createElement("script");
+            s.type = "text/plain";
+            s.dataset.category = "{category}";
+            s.textContent = "window.__late['{name}'] = (window.__late['{name}'] || 0) + 1";
+            document.body.append(s);
+        }})()"#
+    ));
+}
+
+fn late_runs(h: &mut Harness, name: &str) -> u64 {
+    h.browser
+        .evaluate(&format!("(window.__late || {{}})['{name}'] || 0"))
+        .as_u64()
+        .unwrap_or(99)
+}
+
+#[test]
+fn a_tag_added_after_load_runs_once_granted_and_never_while_refused() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    add_late_tag(&mut h, "analytics", "before");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(late_runs(&mut h, "before"), 0, "ran before any decision");
+
+    h.click("accept-all");
+    assert!(
+        h.browser.poll("(window.__late || {}).before >= 1", SOON),
+        "a tag added before the decision never ran once granted"
+    );
+    add_late_tag(&mut h, "analytics", "granted");
+    assert!(
+        h.browser.poll("(window.__late || {}).granted >= 1", SOON),
+        "a tag added after the grant never ran"
+    );
+
+    decide_again(&mut h, "reject-all");
+    add_late_tag(&mut h, "analytics", "refused");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(late_runs(&mut h, "refused"), 0, "ran while refused");
+    assert_eq!(late_runs(&mut h, "before"), 1, "ran more than once");
+    assert_eq!(late_runs(&mut h, "granted"), 1, "ran more than once");
+    assert_eq!(
+        h.exceptions(),
+        Vec::<String>::new(),
+        "the page saw exceptions"
+    );
+}
