@@ -39,11 +39,9 @@ const SIGNALS: [&str; 4] = [
 
 #[test]
 fn consent_mode_defaults_to_denied_before_any_tag_then_updates_on_each_decision() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
 
     let layer = data_layer(&mut h);
     let defaults = consent_calls(&layer, "default");

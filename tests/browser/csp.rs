@@ -46,8 +46,7 @@ fn a_host_page_with_a_strict_csp_shows_a_styled_working_banner() {
         "accept all does not work under a strict CSP"
     );
     let decision = h.wait_decision();
-    let id = decision["consent_id"].as_str().expect("consent_id");
-    let record = h.stored(id, 1).pop().unwrap();
+    let record = h.record_of(&decision);
     assert_eq!(record["action"], "accept-all");
     assert_eq!(record["page"], page.as_str());
     assert!(

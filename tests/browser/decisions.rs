@@ -18,11 +18,9 @@ fn accepted(decision: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn accepting_all_grants_every_category_hides_the_banner_and_is_recorded() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
 
     h.click("accept-all");
 
@@ -43,8 +41,7 @@ fn accepting_all_grants_every_category_hides_the_banner_and_is_recorded() {
         .consent_cookie()
         .expect("a consentry cookie after accept all");
     assert_eq!(cookie["sameSite"], "Lax", "consentry cookie: {cookie}");
-    let id = decision["consent_id"].as_str().expect("consent_id");
-    let record = h.stored(id, 1).pop().unwrap();
+    let record = h.record_of(&decision);
     assert_eq!(record["action"], "accept-all", "{record}");
     assert_eq!(
         record["categories"],
@@ -59,11 +56,9 @@ fn accepting_all_grants_every_category_hides_the_banner_and_is_recorded() {
 
 #[test]
 fn rejecting_all_keeps_only_the_required_category_and_is_recorded() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
 
     h.click("reject-all");
 
@@ -78,8 +73,7 @@ fn rejecting_all_keeps_only_the_required_category_and_is_recorded() {
         h.consent_cookie().is_some(),
         "no consentry cookie after reject all"
     );
-    let id = decision["consent_id"].as_str().expect("consent_id");
-    let record = h.stored(id, 1).pop().unwrap();
+    let record = h.record_of(&decision);
     assert_eq!(record["action"], "reject-all", "{record}");
     assert_eq!(
         record["categories"],
@@ -89,11 +83,9 @@ fn rejecting_all_keeps_only_the_required_category_and_is_recorded() {
 
 #[test]
 fn customising_saves_exactly_the_categories_the_visitor_switched_on() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
 
     h.click("customize");
     assert!(h.dialog_opens(), "customize opens no preferences dialog");
@@ -112,8 +104,7 @@ fn customising_saves_exactly_the_categories_the_visitor_switched_on() {
     assert!(h.banner_goes_away(), "the banner stays after save");
     let decision = h.wait_decision();
     assert_eq!(accepted(&decision), ["analytics", "necessary"]);
-    let id = decision["consent_id"].as_str().expect("consent_id");
-    let record = h.stored(id, 1).pop().unwrap();
+    let record = h.record_of(&decision);
     assert_eq!(record["action"], "custom", "{record}");
     assert_eq!(
         record["categories"],
@@ -123,11 +114,9 @@ fn customising_saves_exactly_the_categories_the_visitor_switched_on() {
 
 #[test]
 fn escape_and_the_close_button_record_nothing() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
 
     h.click("customize");
     assert!(h.dialog_opens(), "customize opens no preferences dialog");
@@ -242,11 +231,9 @@ fn the_record_stored_by_the_service_matches_what_the_visitor_chose_and_saw() {
 
 #[test]
 fn a_decision_made_just_before_leaving_the_page_is_still_recorded() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
 
     // On a slow network, accept and leave at once, before the post can have been answered:
     // the post must survive the unload.

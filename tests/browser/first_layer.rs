@@ -147,8 +147,7 @@ fn a_french_page_gets_the_french_banner_and_its_record_says_so() {
     assert!(h.banner_goes_away(), "the dialog stays after reject all");
 
     let decision = h.wait_decision();
-    let id = decision["consent_id"].as_str().expect("consent_id");
-    let record = h.stored(id, 1).pop().unwrap();
+    let record = h.record_of(&decision);
     assert_eq!(record["language"], "fr", "{record}");
     assert_eq!(
         record["shown"], registry["shown"]["fr"],

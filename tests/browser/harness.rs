@@ -475,6 +475,14 @@ impl Harness {
         Harness::start_with(shop_registry)
     }
 
+    /// A first visit to the shop: started, opened, and the banner shown.
+    pub fn first_visit() -> Option<Harness> {
+        let mut h = Harness::start()?;
+        h.open_shop();
+        assert!(h.banner_shows(SOON), "no banner on a first visit");
+        Some(h)
+    }
+
     /// Like `start`, with the registry made from the website's origins.
     pub fn start_with(registry: impl FnOnce(&[String]) -> String) -> Option<Harness> {
         let binary = chromium_binary()?;
@@ -679,6 +687,13 @@ impl Harness {
     /// The decisions the service stored for `consent_id` once there are `count`; on failure,
     /// the service's answers to the page's consent posts say why.
     #[track_caller]
+    /// The one record the service stored for `decision` (from `wait_decision`).
+    pub fn record_of(&mut self, decision: &Value) -> Value {
+        let id = decision["consent_id"].as_str().expect("consent_id");
+        let mut records = self.stored(id, 1);
+        records.pop().expect("a stored record")
+    }
+
     pub fn stored(&mut self, consent_id: &str, count: usize) -> Vec<Value> {
         match self.service.stored_records(consent_id, count) {
             Ok(records) => records,

@@ -21,11 +21,9 @@ fn tab_to(h: &mut Harness, key: Key, wanted: impl Fn(&Value) -> bool, what: &str
 
 #[test]
 fn the_dialog_works_by_keyboard_alone_traps_focus_and_escape_returns_it() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
 
     tab_to(
         &mut h,

@@ -23,11 +23,9 @@ fn decide_again(h: &mut Harness, action: &str) {
 
 #[test]
 fn each_tagged_script_runs_exactly_once_when_its_category_is_granted() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
     assert_eq!(
         runs(&mut h),
         (0, 0),
@@ -83,11 +81,9 @@ fn each_tagged_script_runs_exactly_once_when_its_category_is_granted() {
 
 #[test]
 fn a_tagged_iframe_loads_only_when_its_category_is_granted() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
     h.click("reject-all");
     assert!(h.banner_goes_away(), "the banner stays after reject all");
     std::thread::sleep(Duration::from_millis(500));
@@ -144,11 +140,9 @@ fn late_runs(h: &mut Harness, name: &str) -> u64 {
 
 #[test]
 fn a_tag_added_after_load_runs_once_granted_and_never_while_refused() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
     add_late_tag(&mut h, "analytics", "before");
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(late_runs(&mut h, "before"), 0, "ran before any decision");

@@ -6,11 +6,9 @@ use crate::harness::{Harness, SOON};
 
 #[test]
 fn withdrawing_a_category_deletes_its_declared_cookies_on_the_host_and_parent_domain() {
-    let Some(mut h) = Harness::start() else {
+    let Some(mut h) = Harness::first_visit() else {
         return;
     };
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
     h.click("accept-all");
     assert!(h.banner_goes_away(), "the banner stays after accept all");
     let id = h.wait_decision()["consent_id"]
