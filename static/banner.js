@@ -7,8 +7,9 @@
 // are stripped when served, so write them freely; nothing here may throw into the host page.
 (langs, fallback, css) => {
   const w = window, d = document, loc = location;
-  // Embedded twice (a tag manager and the template, say): the first one is the banner.
-  if (w.Consentry) return;
+  // Embedded twice (a tag manager and the template, say): the first one is the banner. (An
+  // element with id "Consentry" is also window.Consentry, and must not silence it.)
+  if (w.Consentry?.get) return;
   const NAME = "consentry";
   const SIGNALS = ("ad_storage ad_user_data ad_personalization analytics_storage functionality_storage "
     + "personalization_storage security_storage").split(" ");
@@ -53,14 +54,14 @@
     let c = NAME + "=" + encodeURIComponent(JSON.stringify(state)) + ";path=/;samesite=lax;max-age="
       + C.consent_days * 86400;
     const dom = C.cookie_domain;
-    if (dom && ("." + loc.hostname).endsWith("." + dom.replace(/^\./, ""))) c += ";domain=" + dom;
+    if (dom && ("." + loc.hostname).endsWith("." + dom)) c += ";domain=" + dom;
     if (loc.protocol == "https:") c += ";secure";
     d.cookie = c;
   }
 
   // ---- Effects of a decision: Consent Mode, held-back scripts and iframes, rejected cookies.
   function unblock() {
-    for (const el of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) {
+    for (const el of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) try {
       if (!el.dataset.category.trim().split(/\s+/).every(granted)) continue;
       // A fresh element runs or loads and the held-back one leaves the page, so each does so
       // exactly once (an iframe given its src while the page is still parsing would stay blank).
@@ -78,35 +79,40 @@
       if (!el.hasAttribute("async")) s.async = false;
       s.textContent = el.textContent;
       el.replaceWith(s);
-    }
+      // One that cannot run (a Trusted Types policy, say) must not hold back the others.
+    } catch (e) {}
   }
 
   // Deletes the declared cookies of refused categories on this host and its parent domains, on
-  // every path the page can reach; third-party ones live where the page cannot reach them.
-  const wipe = guard(() => {
+  // every path the page can reach (secure on https, or __Secure- and __Host- ones would stay);
+  // third-party ones live where the page cannot reach them, and a pixel keeps nothing.
+  function wipe() {
     const parts = loc.hostname.split(".");
     const doms = [""];
     for (let i = 0; i < parts.length - 1; i++) doms.push(";domain=" + parts.slice(i).join("."));
     const paths = ["/"];
     let p = "";
     for (const seg of loc.pathname.split("/").filter(Boolean)) paths.push(p += "/" + seg, p + "/");
+    const sec = w.isSecureContext ? ";secure" : "";
     for (const c of cats) {
       if (granted(c.id)) continue;
-      for (const k of c.cookies) {
-        if (k.third_party) continue;
-        const re = RegExp("^" + k.name.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$");
+      // Each on its own: storage the browser blocks must not keep the cookies after it.
+      for (const k of c.cookies) try {
+        if (k.third_party || k.kind == "pixel") continue;
+        // A cookie name has no ( ) [ ] { } ? or \ (the registry refuses them): these are the rest.
+        const re = RegExp("^" + k.name.replace(/[.+^$|]/g, "\\$&").replace(/\*/g, ".*") + "$");
         if (k.kind) {
           const st = w[k.kind == "local-storage" ? "localStorage" : "sessionStorage"];
           for (const key of Object.keys(st)) if (re.test(key)) st.removeItem(key);
         } else for (const pair of d.cookie.split(/;\s*/)) {
           const n = pair.split("=")[0];
           if (n != NAME && re.test(n)) {
-            for (const dom of doms) for (const path of paths) d.cookie = n + "=;max-age=0;path=" + path + dom;
+            for (const dom of doms) for (const path of paths) d.cookie = n + "=;max-age=0;path=" + path + dom + sec;
           }
         }
-      }
+      } catch (e) {}
     }
-  });
+  }
 
   function apply() {
     gtag("consent", "update", signals(cats.filter(c => granted(c.id)).flatMap(c => c.google_consent || [])));
@@ -123,28 +129,22 @@
     const accepted = ids.filter(id => required.includes(id) || list.includes(id));
     // Taking back every optional category granted before is a withdrawal.
     if (before.length > required.length && accepted.length == required.length) action = "withdraw";
-    const s = state = {
-      consent_id: prior?.consent_id || null, revision: C.revision, accepted,
-      decided_at: new Date().toISOString(),
+    // The visitor's id is made here, at the first decision, not by the service: every later
+    // decision carries it at once, even one made before an answer came or after the page was
+    // left, so no decision starts a second history. 128 random bits after the time (fixed width
+    // until 2059), which keeps the service's index growing at one end.
+    prior = state = {
+      consent_id: prior?.consent_id
+        || Date.now().toString(36) + "_" + crypto.getRandomValues(new Uint32Array(4)).join("_"),
+      revision: C.revision, accepted, decided_at: new Date().toISOString(),
     };
-    prior = s;
-    write();
-    apply();
-    hide();
-    d.dispatchEvent(new CustomEvent("consentry:change", { detail: get() }));
     // text/plain, so no CORS preflight; keepalive, so it survives the visitor leaving the page.
-    const body = {
-      consent_id: s.consent_id || undefined, revision: C.revision, shown, accepted, action,
+    const body = JSON.stringify({
+      consent_id: state.consent_id, revision: C.revision, shown, accepted, action,
       language: lang, page: loc.origin + loc.pathname,
-    };
-    fetch(origin + "/api/v1/consents", { method: "POST", body: JSON.stringify(body), keepalive: true })
-      .then(r => r.ok && r.json())
-      .then(r => {
-        if (!r?.consent_id) return;
-        s.consent_id = r.consent_id;
-        if (s == state) write();
-      })
-      .catch(() => {});
+    });
+    for (const f of [write, apply, hide, () => d.dispatchEvent(new CustomEvent("consentry:change", { detail: get() })),
+      () => fetch(origin + "/api/v1/consents", { method: "POST", body, keepalive: true }).catch(() => {})]) guard(f)();
   }
 
   // ---- Interface, in a shadow root styled by a constructed stylesheet (no inline style).
@@ -213,6 +213,10 @@
     root.append(fab);
   }
 
+  // Focus with nowhere to go back to goes to the floating button, else to the page's own
+  // settings link (without scrolling the page to it), not to the top of the document.
+  const home = () => fab ? fab.focus() : d.querySelector('[data-consentry="show"]')?.focus({ preventScroll: true });
+
   function hide() {
     const inside = root.activeElement;
     if (bar) {
@@ -222,7 +226,7 @@
     }
     showFab();
     if (dlg && dlg.open) dlg.close();
-    else if (inside && !inside.isConnected) fab?.focus();
+    else if (inside && !inside.isConnected) home();
   }
 
   function category(c) {
@@ -256,7 +260,7 @@
         button("reject-all", T.reject_all, "alt"),
         button("save", T.save)));
     // Escape (cancel) and every other way out close without recording anything.
-    dlg.addEventListener("close", guard(() => (ret?.isConnected ? ret : fab)?.focus()));
+    dlg.addEventListener("close", guard(() => ret?.isConnected && ret != d.body ? ret.focus() : home()));
     dlg.addEventListener("keydown", guard(e => {
       if (e.key != "Tab") return;
       const all = [...dlg.querySelectorAll("button,input:not(:disabled),a,summary")];
@@ -294,17 +298,17 @@
 
   w.Consentry = {
     get: guard(get),
-    accepted: guard(id => granted(id)),
+    accepted: guard(granted),
     show: () => ready(show),
   };
 
   // A decision from an earlier visit takes effect at once, Consent Mode first of all.
   if (state) apply();
   d.addEventListener("click", guard(e => {
-    const a = e.target.closest('[data-consentry="show"]');
-    if (!a) return;
-    e.preventDefault();
-    ready(show);
+    if (e.target.closest('[data-consentry="show"]')) {
+      e.preventDefault();
+      ready(show);
+    }
   }));
   ready(() => {
     if (state) showFab();
@@ -318,12 +322,11 @@
     } else showBar(T.banner_title, T.banner_text, button("accept-all", T.accept_all),
       button("reject-all", T.reject_all), button("customize", T.customize, "alt"));
   });
-  // Then the held-back tags parsed since are released, and those added later as they come (an
-  // element with children, not a text change). Watching only from here keeps the banner's work
-  // out of the page's parsing.
+  // Then the held-back tags parsed since are released, and those added later as they come (one
+  // query per batch of changes, cheaper than looking at what each added). Watching only from
+  // here keeps the banner's work out of the page's parsing.
   ready(() => {
     unblock();
-    new MutationObserver(guard(records => records.some(r => [...r.addedNodes].some(n => n.children)) && unblock()))
-      .observe(d.documentElement, { childList: true, subtree: true });
+    new MutationObserver(guard(unblock)).observe(d.documentElement, { childList: true, subtree: true });
   });
 }

@@ -597,7 +597,8 @@ impl Checker<'_> {
                 return None;
             }
         }
-        Some(raw)
+        // As browsers read it: a leading dot means nothing, and case does not matter.
+        Some(bare)
     }
 
     fn date(&mut self, s: &Section, key: &str) -> Option<time::Date> {

@@ -64,3 +64,53 @@ fn a_host_page_with_a_strict_csp_shows_a_styled_working_banner() {
         "the page saw exceptions"
     );
 }
+
+#[test]
+fn a_tag_the_page_forbids_to_run_does_not_stop_the_decision() {
+    let Some(mut h) = Harness::start() else {
+        return;
+    };
+    // Trusted Types: the page refuses scripts the banner would start from held-back tags, so
+    // releasing them throws. The decision must still hold, be announced and be recorded.
+    let page = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shop · Trusted Types</title>
+<script src="{service}/banner.js"></script>
+<script type="text/plain" data-category="analytics" src="/tags/analytics.js"></script>
+<script type="text/plain" data-category="marketing">window.marketingRan = true;</script>
+</head><body><main><h1>Trusted Types only</h1></main></body></html>"#
+        .replace("{service}", &h.service.origin);
+    h.host.put(
+        "/trusted",
+        "text/html; charset=utf-8",
+        page,
+        Some("require-trusted-types-for 'script'".to_owned()),
+    );
+    h.browser.before_every_document(
+        "window.__changes = 0;
+         document.addEventListener('consentry:change', () => window.__changes++);",
+    );
+    h.open(&format!("http://127.0.0.1:{}/trusted", h.host.port));
+    assert!(h.banner_shows(SOON), "no banner on a Trusted Types page");
+
+    h.click("accept-all");
+
+    assert!(h.banner_goes_away(), "the banner stays after accept all");
+    assert_eq!(
+        h.browser.evaluate("window.__changes"),
+        1,
+        "no consentry:change"
+    );
+    let decision = h.decision();
+    let record = h.record_of(&decision);
+    assert_eq!(record["action"], "accept-all");
+    assert_eq!(
+        h.browser.evaluate("window.marketingRan === undefined"),
+        true,
+        "the page's policy was bypassed"
+    );
+    assert_eq!(
+        h.exceptions(),
+        Vec::<String>::new(),
+        "the page saw exceptions"
+    );
+}

@@ -237,10 +237,7 @@ fn a_decision_made_just_before_leaving_the_page_is_still_recorded() {
 
     // On a slow network, accept and leave at once, before the post can have been answered:
     // the post must survive the unload.
-    h.browser.call(
-        "Network.emulateNetworkConditions",
-        json!({"offline": false, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1}),
-    );
+    h.latency(400);
     h.eval(r#"target("accept-all").click()"#);
     h.browser.navigate("about:blank");
 
@@ -258,4 +255,60 @@ fn a_decision_made_just_before_leaving_the_page_is_still_recorded() {
         "the decision was lost with the page: {records:?}"
     );
     assert_eq!(records[0]["action"], "accept-all");
+
+    // Back on the site, the visitor's id is the one the service stored, although its answer
+    // never reached the page: a later decision continues the same history.
+    h.latency(0);
+    h.open_shop();
+    let decision = h.decision();
+    assert_eq!(
+        decision["consent_id"], records[0]["consent_id"],
+        "the page kept another id than the stored decision's"
+    );
+    h.browser.evaluate("window.Consentry.show()");
+    assert!(h.dialog_opens(), "Consentry.show() opens no dialog");
+    h.click("reject-all");
+    let id = decision["consent_id"].as_str().expect("consent_id");
+    let history: Vec<_> = h
+        .stored(id, 2)
+        .iter()
+        .map(|r| r["action"].clone())
+        .collect();
+    assert_eq!(history, [json!("accept-all"), json!("withdraw")]);
+}
+
+#[test]
+fn decisions_made_before_any_answer_share_one_visitor_id() {
+    let Some(mut h) = Harness::first_visit() else {
+        return;
+    };
+
+    // A slow network: the second decision is made before the first post is answered.
+    h.latency(600);
+    h.click("reject-all");
+    let first = h.decision();
+    let id = first["consent_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no visitor id right after the decision: {first}"))
+        .to_owned();
+    h.browser.evaluate("window.Consentry.show()");
+    assert!(h.dialog_opens(), "Consentry.show() opens no dialog");
+    h.click("accept-all");
+    assert_eq!(
+        h.decision()["consent_id"],
+        json!(id),
+        "the second decision started another history"
+    );
+    assert_eq!(h.consent_answers().len(), 2, "both posts left at once");
+
+    let history: Vec<_> = h
+        .stored(&id, 2)
+        .iter()
+        .map(|r| r["action"].clone())
+        .collect();
+    assert_eq!(
+        history,
+        [json!("reject-all"), json!("accept-all")],
+        "the service holds the visitor's whole history under one id"
+    );
 }

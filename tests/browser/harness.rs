@@ -546,6 +546,14 @@ impl Harness {
         })
     }
 
+    /// Every request of the page takes `ms` longer (0: as fast as the loopback).
+    pub fn latency(&mut self, ms: u64) {
+        self.browser.call(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({"offline": false, "latency": ms, "downloadThroughput": -1, "uploadThroughput": -1}),
+        );
+    }
+
     /// The shop's product page, as visitors reach it.
     pub fn shop_url(&self) -> String {
         format!("http://{SHOP_HOST}:{}/shop/product", self.host.port)
@@ -649,7 +657,7 @@ impl Harness {
         self.browser.evaluate("window.Consentry.get()")
     }
 
-    /// Waits for a decision with its consent id (known once the service has recorded it).
+    /// Waits for a decision with its consent id.
     pub fn wait_decision(&mut self) -> Value {
         assert!(
             self.browser.poll(
@@ -684,9 +692,6 @@ impl Harness {
             .count()
     }
 
-    /// The decisions the service stored for `consent_id` once there are `count`; on failure,
-    /// the service's answers to the page's consent posts say why.
-    #[track_caller]
     /// The one record the service stored for `decision` (from `wait_decision`).
     pub fn record_of(&mut self, decision: &Value) -> Value {
         let id = decision["consent_id"].as_str().expect("consent_id");
@@ -694,6 +699,9 @@ impl Harness {
         records.pop().expect("a stored record")
     }
 
+    /// The decisions the service stored for `consent_id` once there are `count`; on failure,
+    /// the service's answers to the page's consent posts say why.
+    #[track_caller]
     pub fn stored(&mut self, consent_id: &str, count: usize) -> Vec<Value> {
         match self.service.stored_records(consent_id, count) {
             Ok(records) => records,

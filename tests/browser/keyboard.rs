@@ -153,3 +153,33 @@ fn the_first_layer_never_hides_the_element_that_has_the_focus() {
         "the banner covers the focused link(s): {hidden:?}"
     );
 }
+
+#[test]
+fn without_a_floating_button_a_decision_by_keyboard_leaves_focus_on_the_pages_settings_link() {
+    let Some(mut h) = Harness::first_visit() else {
+        return;
+    };
+
+    tab_to(
+        &mut h,
+        Key::Tab,
+        |f| f["action"] == "reject-all",
+        "the reject-all button",
+    );
+    h.browser.press(Key::Enter);
+    assert!(
+        h.banner_goes_away(),
+        "Enter on reject all leaves the banner"
+    );
+    // Not the top of the document: the next Tab goes on from the way back to the settings.
+    assert!(
+        h.poll("describe(deepActive())?.id === 'settings'", SOON),
+        "the focus was lost with the banner: {}",
+        h.focused()
+    );
+    h.browser.press(Key::Enter);
+    assert!(
+        h.dialog_opens(),
+        "Enter on the focused settings link opens no dialog"
+    );
+}

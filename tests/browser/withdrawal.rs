@@ -5,6 +5,72 @@ use serde_json::json;
 use crate::harness::{Harness, SOON};
 
 #[test]
+fn rejecting_deletes_prefixed_secure_cookies_and_a_pixel_leaves_session_storage_alone() {
+    // On a secure page (127.0.0.1 is one), cookies named __Secure- and __Host- can only be
+    // deleted by a secure write; a pixel keeps nothing in the browser.
+    let Some(mut h) = Harness::start_with(|origins| {
+        crate::harness::shop_registry(origins)
+            + r#"
+[[cookie]]
+name = "__Secure-mk"
+category = "marketing"
+purpose = "Measures our ads."
+expires = "3 months"
+
+[[cookie]]
+name = "__Host-mk"
+category = "marketing"
+purpose = "Measures our ads."
+expires = "3 months"
+
+[[cookie]]
+name = "px"
+kind = "pixel"
+category = "marketing"
+purpose = "Counts ad views."
+expires = "session"
+"#
+    }) else {
+        return;
+    };
+    let url = format!("http://127.0.0.1:{}/shop/product", h.host.port);
+    h.open(&url);
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    h.click("accept-all");
+    assert!(h.banner_goes_away(), "the banner stays after accept all");
+    h.browser.evaluate(
+        r#"
+        document.cookie = "__Secure-mk=1; path=/; secure";
+        document.cookie = "__Host-mk=1; path=/; secure";
+        document.cookie = "_fbp=fb.1; path=/";
+        sessionStorage.setItem("px", "the page's own");
+        "#,
+    );
+    let marketing =
+        "document.cookie.split('; ').filter(c => /^(__Secure-mk|__Host-mk|_fbp)=/.test(c)).length";
+    assert_eq!(
+        h.browser.evaluate(marketing),
+        3,
+        "the test could not set its cookies: {}",
+        h.browser.evaluate("document.cookie")
+    );
+
+    h.browser.evaluate("window.Consentry.show()");
+    assert!(h.dialog_opens(), "Consentry.show() opens no dialog");
+    h.click("reject-all");
+    assert!(
+        h.browser.poll(&format!("{marketing} === 0"), SOON),
+        "marketing cookies survive the rejection: {}",
+        h.browser.evaluate("document.cookie")
+    );
+    assert_eq!(
+        h.browser.evaluate("sessionStorage.getItem('px')"),
+        "the page's own",
+        "rejecting a pixel deleted a session-storage key of the same name"
+    );
+}
+
+#[test]
 fn withdrawing_a_category_deletes_its_declared_cookies_on_the_host_and_parent_domain() {
     let Some(mut h) = Harness::first_visit() else {
         return;
