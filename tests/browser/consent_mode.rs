@@ -141,3 +141,38 @@ fn consent_mode_defaults_to_denied_before_any_tag_then_updates_on_each_decision(
         );
     }
 }
+
+#[test]
+fn on_a_return_visit_the_update_comes_right_after_the_default_before_any_tag() {
+    let Some(mut h) = Harness::first_visit() else {
+        return;
+    };
+    h.click("customize");
+    assert!(h.dialog_opens(), "customize opens no dialog");
+    h.switch("analytics", true);
+    h.click("save");
+    assert!(h.banner_goes_away(), "the dialog stays after save");
+
+    h.open_shop();
+    assert!(
+        h.browser.poll("window.__runs.analytics === 1", SOON),
+        "the granted analytics tag did not run on the return visit"
+    );
+    let layer = data_layer(&mut h);
+    let defaults = consent_calls(&layer, "default");
+    let updates = consent_calls(&layer, "update");
+    assert_eq!(
+        (defaults.len(), updates.len()),
+        (1, 1),
+        "one default and one update on a return visit: {layer:?}"
+    );
+    let (update_at, update) = &updates[0];
+    assert_eq!(update["analytics_storage"], "granted", "{update}");
+    assert_eq!(update["ad_storage"], "denied", "{update}");
+    let page_script = event_index(&layer, "page_script_ran").expect("the page script ran");
+    let tag = event_index(&layer, "analytics_tag_ran").expect("the tag ran");
+    assert!(
+        defaults[0].0 < *update_at && *update_at < page_script && *update_at < tag,
+        "the returning visitor's decision must reach Consent Mode before any tag: {layer:?}"
+    );
+}

@@ -37,6 +37,10 @@ fn accepting_all_grants_every_category_hides_the_banner_and_is_recorded() {
         Some(1),
         "consentry:change should fire once: {changes}"
     );
+    assert_eq!(
+        changes[0], decision,
+        "the event's detail is the decision, as Consentry.get() gives it"
+    );
     let cookie = h
         .consent_cookie()
         .expect("a consentry cookie after accept all");
