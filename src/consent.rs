@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
-use crate::registry::HttpUrl;
+use crate::registry::Authority;
 
 /// Longest user agent kept; longer ones are cut (on a character boundary).
 const USER_AGENT_MAX: usize = 512;
@@ -159,7 +159,7 @@ impl Action {
     }
 }
 
-/// The page a decision was made on: origin and path, never the query or fragment.
+/// The page a decision was made on: origin and path, never user info, query or fragment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page(String);
 
@@ -169,12 +169,16 @@ impl Page {
         if s.len() > PAGE_MAX {
             return Err(invalid("is longer than 2048 characters"));
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid("contains spaces or control characters"));
-        }
-        let url = HttpUrl::parse(s).map_err(|why| invalid(&format!("is not a URL: {why}")))?;
-        let cut = url.as_str().find(['?', '#']).unwrap_or(url.as_str().len());
-        Ok(Page(url.as_str()[..cut].to_owned()))
+        let url = Authority::parse(s).map_err(|why| invalid(&format!("is not a URL: {why}")))?;
+        // Rebuilt from the parts, so a user name or password in the URL is never stored.
+        let path_end = url.rest.find(['?', '#']).unwrap_or(url.rest.len());
+        let port = url.port.map(|p| format!(":{p}")).unwrap_or_default();
+        Ok(Page(format!(
+            "{}://{}{port}{}",
+            url.scheme,
+            url.host,
+            &url.rest[..path_end]
+        )))
     }
 
     pub fn as_str(&self) -> &str {
@@ -607,6 +611,14 @@ mod tests {
             ),
             ("https://www.example.com#x", "https://www.example.com"),
             ("http://example.com:8080/p", "http://example.com:8080/p"),
+            (
+                "https://user:secret@www.example.com/a?token=x",
+                "https://www.example.com/a",
+            ),
+            (
+                "https://www.example.com:80@evil.example/x",
+                "https://evil.example/x",
+            ),
         ];
         for (input, kept) in cases {
             assert_eq!(Page::parse(input).map(|p| p.0).ok().as_deref(), Some(kept));
@@ -616,6 +628,9 @@ mod tests {
             "/relative",
             "https://",
             "https://a b.com/",
+            "https://user@/path",
+            "https://www.example.com:99999/",
+            "https://www.exa_mple.com/",
         ] {
             assert!(Page::parse(bad).is_err(), "{bad:?}");
         }

@@ -517,17 +517,7 @@ impl Checker<'_> {
     fn origins(&mut self, s: &Section, url: Option<&HttpUrl>) -> Vec<Origin> {
         let Some(list) = self.strings(s, "origins") else {
             // Default: the site's own origin.
-            return url
-                .and_then(|u| {
-                    let end = u.as_str().find(u.host()).map(|i| i + u.host().len())?;
-                    let rest = &u.as_str()[end..];
-                    let port_len = rest
-                        .strip_prefix(':')
-                        .map_or(0, |p| 1 + p.bytes().take_while(u8::is_ascii_digit).count());
-                    Origin::parse(&u.as_str()[..end + port_len]).ok()
-                })
-                .into_iter()
-                .collect();
+            return url.map(Origin::of).into_iter().collect();
         };
         let mut origins = Vec::new();
         for (raw, span) in list {

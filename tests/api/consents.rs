@@ -250,6 +250,30 @@ async fn the_page_is_kept_without_its_query_or_fragment() {
 }
 
 #[actix_rt::test]
+async fn the_page_is_kept_without_a_user_name_or_password() {
+    let app = spawn().await;
+    let cases = [
+        (
+            "https://visitor:s3cret@www.example.com:8443/account?session=x",
+            "https://www.example.com:8443/account",
+        ),
+        (
+            "https://www.example.com:80@evil.example/x",
+            "https://evil.example/x",
+        ),
+    ];
+    for (page, kept) in cases {
+        let mut body = decision(&app, "en", "custom", &[]).await;
+        body["page"] = json!(page);
+
+        let answer = post(&app, &body, &[]).await;
+
+        assert_eq!(answer.status, 201, "{page}: {}", answer.json);
+        assert_eq!(answer.json["page"], kept, "{page}");
+    }
+}
+
+#[actix_rt::test]
 async fn the_ip_is_kept_only_as_a_prefix_and_forwarded_for_is_ignored_by_default() {
     let app = spawn().await;
     let body = decision(&app, "en", "custom", &[]).await;
@@ -435,6 +459,18 @@ async fn every_bad_input_is_refused_naming_its_field_and_stores_nothing() {
         (
             "script page",
             with("page", json!("javascript:alert(1)")),
+            "page",
+            "invalid-page",
+        ),
+        (
+            "page with a malformed host",
+            with("page", json!("https://www.exa_mple.com:99/p")),
+            "page",
+            "invalid-page",
+        ),
+        (
+            "page with a port out of range",
+            with("page", json!("https://www.example.com:99999/p")),
             "page",
             "invalid-page",
         ),
