@@ -110,7 +110,8 @@ impl CookieName {
     }
 }
 
-/// An origin: scheme, host and optional port, no path (`https://www.example.com`), lower-cased.
+/// An origin: scheme, host and optional port, no path (`https://www.example.com`), lower-cased
+/// and without the scheme's default port: exactly what a browser sends as `Origin`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Origin(String);
@@ -126,7 +127,11 @@ impl Origin {
 
     /// The origin of a URL.
     pub fn of(url: &HttpUrl) -> Origin {
-        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        // Browsers leave the scheme's default port out of `Origin`; so must we, to match it.
+        let port = match (url.scheme(), url.port()) {
+            ("http", Some(80)) | ("https", Some(443)) | (_, None) => String::new(),
+            (_, Some(port)) => format!(":{port}"),
+        };
         Origin(format!("{}://{}{port}", url.scheme(), url.host()).to_ascii_lowercase())
     }
 
@@ -492,5 +497,28 @@ mod tests {
         for (input, error) in cases {
             assert_eq!(HttpUrl::parse(input), Err(error), "{input}");
         }
+    }
+
+    #[test]
+    fn origins_read_as_browsers_send_them() {
+        let cases = [
+            ("https://www.x.example:443", "https://www.x.example"),
+            ("http://a.example:80/", "http://a.example"),
+            ("https://WWW.X.EXAMPLE", "https://www.x.example"),
+            ("https://www.x.example:8443", "https://www.x.example:8443"),
+            ("http://a.example:443", "http://a.example:443"),
+            ("https://a.example:80", "https://a.example:80"),
+        ];
+        for (input, origin) in cases {
+            assert_eq!(
+                Origin::parse(input).map(|o| o.0),
+                Ok(origin.to_owned()),
+                "{input}"
+            );
+        }
+        assert_eq!(
+            Origin::parse("https://www.x.example/shop"),
+            Err(UrlError::NotAnOrigin)
+        );
     }
 }

@@ -584,6 +584,27 @@ async fn a_post_from_an_origin_outside_the_registry_is_refused_with_403() {
 }
 
 #[actix_rt::test]
+async fn a_registry_origin_written_with_its_default_port_matches_what_browsers_send() {
+    let registry = SMALL.replace(
+        "origins = [\"https://www.example.com\"]",
+        "origins = [\"https://www.example.com:443\"]",
+    );
+    let app = spawn_app_configured(&registry, |s| s.rate_limit = None).await;
+    let body = decision(&app, "en", "custom", &[]).await;
+
+    let answer = post(&app, &body, &[]).await;
+
+    assert_eq!(answer.status, 201, "{}", answer.json);
+    assert_eq!(
+        answer
+            .headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some(ORIGIN)
+    );
+}
+
+#[actix_rt::test]
 async fn a_post_from_the_service_own_pages_is_accepted() {
     let app = spawn().await;
     let body = decision(&app, "en", "custom", &[]).await.to_string();
