@@ -7,7 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
 
 use super::{Store, StoreError, keys};
-use crate::consent::{ConsentRecord, Terms};
+use crate::consent::{ConsentId, ConsentRecord, Terms};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -172,7 +172,7 @@ impl Exporter {
                 .copied()
                 .chain(self.categories.iter().map(String::as_str))
                 .collect();
-            write_csv_row(out, header.iter().copied())?;
+            write_csv_row(out, header.iter().map(|h| Cell::Text(h)))?;
         }
         let mut count = 0;
         for entry in iter {
@@ -199,7 +199,6 @@ impl Exporter {
     fn write_csv_record(&self, out: &mut impl Write, r: &ConsentRecord) -> std::io::Result<()> {
         let time = crate::consent::millis::format;
         let fixed = [
-            r.consent_id.to_string(),
             time(r.recorded_at),
             r.revision.clone(),
             r.shown.clone(),
@@ -217,19 +216,39 @@ impl Exporter {
             None => String::new(),
         });
         let cells: Vec<String> = fixed.into_iter().chain(categories).collect();
-        write_csv_row(out, cells.iter().map(String::as_str))
+        let id = Cell::Id(&r.consent_id);
+        write_csv_row(
+            out,
+            std::iter::once(id).chain(cells.iter().map(|c| Cell::Text(c))),
+        )
     }
 }
 
-/// RFC 4180 quoting; a cell a spreadsheet would run as a formula gets a leading `'`.
+/// One CSV cell.
+enum Cell<'a> {
+    /// Free text: a spreadsheet might run it as a formula.
+    Text(&'a str),
+    /// A consent id: only A-Z a-z 0-9 - _, so no formula, and it must stay exactly as it is
+    /// for an erasure request to find the visitor.
+    Id(&'a ConsentId),
+}
+
+/// RFC 4180 quoting; a text a spreadsheet would run as a formula gets a leading `'`.
 fn write_csv_row<'a>(
     out: &mut impl Write,
-    cells: impl Iterator<Item = &'a str>,
+    cells: impl Iterator<Item = Cell<'a>>,
 ) -> std::io::Result<()> {
     for (i, cell) in cells.enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
+        let cell = match cell {
+            Cell::Id(id) => {
+                out.write_all(id.as_str().as_bytes())?;
+                continue;
+            }
+            Cell::Text(text) => text,
+        };
         let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
         let quote = formula || cell.contains([',', '"', '\n', '\r']);
         if quote {
@@ -252,7 +271,7 @@ mod tests {
 
     fn row(cells: &[&str]) -> String {
         let mut out = Vec::new();
-        write_csv_row(&mut out, cells.iter().copied()).expect("writes to memory");
+        write_csv_row(&mut out, cells.iter().map(|c| Cell::Text(c))).expect("writes to memory");
         String::from_utf8(out).expect("utf-8")
     }
 
@@ -267,6 +286,17 @@ mod tests {
         for (cells, expected) in cases {
             assert_eq!(row(cells), expected);
         }
+    }
+
+    #[test]
+    fn a_consent_id_is_written_exactly_even_when_it_starts_with_a_dash() {
+        let id = ConsentId::parse("-0Ab_cdefghijklmnopqrstuvw").expect("a valid id");
+        let mut out = Vec::new();
+
+        write_csv_row(&mut out, [Cell::Id(&id), Cell::Text("-x")].into_iter())
+            .expect("writes to memory");
+
+        assert_eq!(out, b"-0Ab_cdefghijklmnopqrstuvw,\"'-x\"\r\n");
     }
 
     #[test]
