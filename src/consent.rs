@@ -58,11 +58,18 @@ static ID_ENGINE: LazyLock<GeneralPurpose> = LazyLock::new(|| {
     GeneralPurpose::new(&alphabet, base64::engine::general_purpose::NO_PAD)
 });
 
+/// Set in the 48-bit time field of generated ids. Milliseconds stay far below it (until the year
+/// 6429), so without it every id would start with zero bits, that is with '-', which
+/// spreadsheets read as a minus sign; with it ids start with a letter and still sort by time,
+/// after every id made before it was set.
+const TIME_MARK: u64 = 1 << 47;
+
 impl ConsentId {
     pub fn generate(now: OffsetDateTime) -> ConsentId {
         let mut bytes = [0u8; 24];
         let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
-        bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+        let time = (millis % TIME_MARK) | TIME_MARK;
+        bytes[..6].copy_from_slice(&time.to_be_bytes()[2..]);
         // The OS random source failing is not something a request can recover from.
         getrandom::fill(&mut bytes[6..]).expect("the operating system's random source works");
         ConsentId(ID_ENGINE.encode(bytes))
@@ -95,7 +102,8 @@ impl ConsentId {
         (bytes.len() == 24).then(|| {
             let mut be = [0u8; 8];
             be[2..].copy_from_slice(&time);
-            u64::from_be_bytes(be)
+            // Ids made before `TIME_MARK` lack it; both decode to their millisecond.
+            u64::from_be_bytes(be) & !TIME_MARK
         })
     }
 }
@@ -574,6 +582,34 @@ mod tests {
         assert_eq!(id.created_millis(), Some(millis));
         let foreign = ConsentId::parse("someone-elses-id-of-22-chars").expect("well formed");
         assert_eq!(foreign.created_millis(), None);
+    }
+
+    #[test]
+    fn generated_ids_start_with_a_letter_or_digit_never_a_sign() {
+        for days in [0, 20_000, 30_000, 2_000_000] {
+            let id = ConsentId::generate(OffsetDateTime::UNIX_EPOCH + Duration::days(days));
+            assert!(
+                id.as_str().starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_made_before_the_time_mark_still_name_their_millisecond() {
+        let millis: u64 = 1_795_000_000_123;
+        let mut bytes = [7u8; 24];
+        bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+        let old = ConsentId::parse(&ID_ENGINE.encode(bytes)).expect("well formed");
+        assert!(old.as_str().starts_with('-'), "{old}");
+        let new = ConsentId::generate(
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+                .expect("a time"),
+        );
+
+        assert_eq!(old.created_millis(), Some(millis));
+        assert_eq!(new.created_millis(), Some(millis));
+        assert!(old.as_str() < new.as_str());
     }
 
     #[test]

@@ -159,6 +159,32 @@ async fn the_csv_export_has_one_column_per_category_and_quotes_what_it_must() {
 }
 
 #[actix_rt::test]
+async fn the_csv_export_gives_each_consent_id_exactly_so_it_can_be_erased() {
+    let app = spawn().await;
+    let id = record(&app, 1, "custom", &[]).await[0]["consent_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    let (status, csv) = admin_get(&app, "/api/v1/admin/consents?format=csv").await;
+
+    assert_eq!(status, 200, "{csv}");
+    let row = csv.split("\r\n").nth(1).expect("a record row");
+    let exported = row.split(',').next().expect("a first cell");
+    assert_eq!(exported, id);
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/admin/consents/{exported}"),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (gone, _, _) = app.get(&format!("/api/v1/consents/{id}")).await;
+    assert_eq!(gone, 404);
+}
+
+#[actix_rt::test]
 async fn stats_count_decisions_per_day_and_the_share_granted() {
     let app = spawn().await;
     record(&app, 3, "accept-all", &["analytics"]).await;
