@@ -68,12 +68,12 @@ impl TimeRange {
                 field,
                 value: value.to_owned(),
             })?;
-            let date = if end_of_day {
-                date.next_day().unwrap_or(date)
-            } else {
-                date
-            };
-            Ok(date.with_time(Time::MIDNIGHT).assume_utc())
+            Ok(match (end_of_day, date.next_day()) {
+                (true, Some(next)) => next.with_time(Time::MIDNIGHT).assume_utc(),
+                // The last representable day: its end is the end of time.
+                (true, None) => date.with_time(Time::MAX).assume_utc(),
+                (false, _) => date.with_time(Time::MIDNIGHT).assume_utc(),
+            })
         };
         Ok(TimeRange {
             since: since
@@ -88,10 +88,9 @@ impl TimeRange {
     }
 
     fn keys(&self) -> (keys::TimeKey, Option<keys::TimeKey>) {
-        let nanos = |t: OffsetDateTime| u64::try_from(t.unix_timestamp_nanos()).unwrap_or(0);
         (
-            keys::time_bound(self.since.map_or(0, nanos)),
-            self.until.map(|t| keys::time_bound(nanos(t))),
+            keys::time_bound(self.since.map_or(0, keys::nanos)),
+            self.until.map(|t| keys::time_bound(keys::nanos(t))),
         )
     }
 }
@@ -309,5 +308,14 @@ mod tests {
             day
         );
         assert!(TimeRange::parse(Some("yesterday"), None).is_err());
+    }
+
+    #[test]
+    fn a_far_future_until_covers_everything_instead_of_nothing() {
+        for until in ["9999-12-31", "2600-01-01T00:00:00Z"] {
+            let range = TimeRange::parse(None, Some(until)).expect("valid");
+            let (_, end) = range.keys();
+            assert_eq!(end, Some(keys::time_bound(u64::MAX)), "{until}");
+        }
     }
 }

@@ -110,6 +110,8 @@ async fn the_export_honours_since_and_until() {
         (format!("until={yesterday}"), 0),
         (format!("since={yesterday}&until={tomorrow}"), 2),
         ("since=2000-01-01T00:00:00Z".to_owned(), 2),
+        ("until=9999-12-31".to_owned(), 2),
+        ("until=2600-01-01T00:00:00Z".to_owned(), 2),
     ];
     for (query, expected) in cases {
         let (status, body) = admin_get(&app, &format!("/api/v1/admin/consents?{query}")).await;
