@@ -112,3 +112,17 @@ impl From<crate::consent::FieldError> for AppError {
         }
     }
 }
+
+/// A query string that does not fit its handler's parameters (a repeated or mistyped key).
+impl From<actix_web::error::QueryPayloadError> for AppError {
+    fn from(e: actix_web::error::QueryPayloadError) -> AppError {
+        let why = match e {
+            actix_web::error::QueryPayloadError::Deserialize(inner) => inner.to_string(),
+            other => other.to_string(),
+        };
+        AppError::bad_request(
+            "invalid-query",
+            format!("the query string is not acceptable: {why}"),
+        )
+    }
+}

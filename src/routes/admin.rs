@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime, Time};
@@ -51,6 +52,12 @@ fn admin_open(req: &HttpRequest, state: &State) -> Result<(), AppError> {
     }
 }
 
+/// The query string, read only after `authorize`: an unauthorized client learns nothing from
+/// how its query is answered, not even that the admin API exists.
+fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
+    Ok(web::Query::<T>::from_query(req.query_string())?.into_inner())
+}
+
 #[derive(Deserialize)]
 struct ExportQuery {
     since: Option<String>,
@@ -61,12 +68,9 @@ struct ExportQuery {
 /// Every record in the range, streamed in time order.
 #[get("/api/v1/admin/consents")]
 #[tracing::instrument(skip_all)]
-async fn export(
-    req: HttpRequest,
-    query: web::Query<ExportQuery>,
-    state: web::Data<State>,
-) -> Result<HttpResponse, AppError> {
+async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
+    let query: ExportQuery = query(&req)?;
     let format = match query.format.as_deref() {
         None | Some("") => ExportFormat::Ndjson,
         Some(f) => ExportFormat::parse(f).ok_or_else(|| AppError::Field {
@@ -78,7 +82,7 @@ async fn export(
     let range = TimeRange::parse(query.since.as_deref(), query.until.as_deref()).map_err(|e| {
         AppError::Field {
             code: "invalid-range",
-            field: e.field,
+            field: e.field(),
             message: e.to_string(),
         }
     })?;
@@ -157,26 +161,28 @@ impl std::io::Write for ChunkSink {
 
 #[derive(Deserialize)]
 struct StatsQuery {
-    days: Option<u32>,
+    /// Text, so that `days=abc` is refused naming `days`.
+    days: Option<String>,
 }
 
 /// Decisions per day over the last `days` days (today included), and the share granted.
 #[get("/api/v1/admin/stats")]
 #[tracing::instrument(skip_all)]
-async fn stats(
-    req: HttpRequest,
-    query: web::Query<StatsQuery>,
-    state: web::Data<State>,
-) -> Result<HttpResponse, AppError> {
+async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
-    let days = query.days.unwrap_or(30);
-    if !(1..=3660).contains(&days) {
-        return Err(AppError::Field {
-            code: "invalid-days",
-            field: "days",
-            message: "days must be from 1 to 3660".to_owned(),
-        });
-    }
+    let query: StatsQuery = query(&req)?;
+    let days = match query.days.as_deref() {
+        None | Some("") => 30,
+        Some(days) => days
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=3660).contains(d))
+            .ok_or_else(|| AppError::Field {
+                code: "invalid-days",
+                field: "days",
+                message: format!("days must be a whole number from 1 to 3660, not {days:?}"),
+            })?,
+    };
     let now = OffsetDateTime::now_utc();
     let since = (now.date() - Duration::days(i64::from(days) - 1))
         .with_time(Time::MIDNIGHT)

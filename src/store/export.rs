@@ -39,14 +39,25 @@ impl ExportFormat {
     }
 }
 
-/// A `since`/`until` bound was neither a date nor an RFC 3339 time.
+/// A `since`/`until` bound was neither a date nor an RFC 3339 time, or the range is empty.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "{field} must be a date (2026-11-22) or an RFC 3339 time (2026-11-22T05:00:00Z), not {value:?}"
-)]
-pub struct RangeError {
-    pub field: &'static str,
-    pub value: String,
+pub enum RangeError {
+    #[error(
+        "{field} must be a date (2026-11-22) or an RFC 3339 time (2026-11-22T05:00:00Z), not {value:?}"
+    )]
+    Malformed { field: &'static str, value: String },
+    #[error("since ({since}) must be earlier than until ({until})")]
+    Reversed { since: String, until: String },
+}
+
+impl RangeError {
+    /// The parameter to fix.
+    pub fn field(&self) -> &'static str {
+        match self {
+            RangeError::Malformed { field, .. } => field,
+            RangeError::Reversed { .. } => "since",
+        }
+    }
 }
 
 /// Records made at or after `since` and before `until`.
@@ -64,7 +75,7 @@ impl TimeRange {
                 return Ok(t);
             }
             let format = time::macros::format_description!("[year]-[month]-[day]");
-            let date = Date::parse(value, format).map_err(|_| RangeError {
+            let date = Date::parse(value, format).map_err(|_| RangeError::Malformed {
                 field,
                 value: value.to_owned(),
             })?;
@@ -75,16 +86,22 @@ impl TimeRange {
                 (false, _) => date.with_time(Time::MIDNIGHT).assume_utc(),
             })
         };
-        Ok(TimeRange {
-            since: since
-                .filter(|s| !s.is_empty())
-                .map(|s| bound("since", s, false))
-                .transpose()?,
-            until: until
-                .filter(|s| !s.is_empty())
-                .map(|s| bound("until", s, true))
-                .transpose()?,
-        })
+        let since_text = since.filter(|s| !s.is_empty());
+        let until_text = until.filter(|s| !s.is_empty());
+        let range = TimeRange {
+            since: since_text.map(|s| bound("since", s, false)).transpose()?,
+            until: until_text.map(|s| bound("until", s, true)).transpose()?,
+        };
+        // An empty range is a mistake (swapped bounds), not a question whose answer is nothing.
+        if let (Some(since), Some(until)) = (range.since, range.until)
+            && since >= until
+        {
+            return Err(RangeError::Reversed {
+                since: since_text.unwrap_or_default().to_owned(),
+                until: until_text.unwrap_or_default().to_owned(),
+            });
+        }
+        Ok(range)
     }
 
     fn keys(&self) -> (keys::TimeKey, Option<keys::TimeKey>) {
@@ -308,6 +325,7 @@ mod tests {
             day
         );
         assert!(TimeRange::parse(Some("yesterday"), None).is_err());
+        assert!(TimeRange::parse(Some("2026-11-02"), Some("2026-11-01")).is_err());
     }
 
     #[test]

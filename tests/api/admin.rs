@@ -76,6 +76,54 @@ async fn the_admin_api_refuses_a_missing_or_wrong_token_with_401() {
     }
 }
 
+/// Queries the admin API cannot parse: a repeated key, a number that is not one.
+const BAD_QUERIES: [&str; 3] = [
+    "/api/v1/admin/stats?days=abc",
+    "/api/v1/admin/consents?since=2026-01-01&since=2026-02-01",
+    "/api/v1/admin/consents?format=csv&format=ndjson",
+];
+
+#[actix_rt::test]
+async fn a_malformed_admin_query_is_judged_only_after_the_token() {
+    let closed = spawn_app_configured(SMALL, |s| s.admin_token = None).await;
+    let open = spawn().await;
+
+    for path in BAD_QUERIES {
+        let (status, _) = call(&closed, "GET", path, Some(TOKEN)).await;
+        assert_eq!(status, 404, "no token configured: {path}");
+        let (status, body) = call(&open, "GET", path, None).await;
+        assert_eq!(status, 401, "no token given: {path}: {body}");
+        let (status, body) = call(&open, "GET", path, Some(TOKEN)).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        let error: Value = serde_json::from_str(&body).expect("a JSON error");
+        assert!(
+            error["error"].is_string() && error["message"].is_string(),
+            "{body}"
+        );
+    }
+    let (_, body) = admin_get(&open, "/api/v1/admin/stats?days=abc").await;
+    let error: Value = serde_json::from_str(&body).expect("a JSON error");
+    assert_eq!(error["field"], "days", "{body}");
+}
+
+#[actix_rt::test]
+async fn an_export_whose_since_is_not_before_its_until_is_refused() {
+    let app = spawn().await;
+    record(&app, 1, "custom", &[]).await;
+
+    for query in [
+        "since=2026-11-02&until=2026-11-01",
+        "since=2026-11-01T12:00:00Z&until=2026-11-01T11:00:00Z",
+    ] {
+        let (status, body) = admin_get(&app, &format!("/api/v1/admin/consents?{query}")).await;
+
+        assert_eq!(status, 400, "{query}: {body}");
+        let error: Value = serde_json::from_str(&body).expect("a JSON error");
+        assert_eq!(error["error"], "invalid-range", "{body}");
+        assert_eq!(error["field"], "since", "{body}");
+    }
+}
+
 #[actix_rt::test]
 async fn the_export_streams_every_record_as_ndjson_in_time_order() {
     let app = spawn().await;
