@@ -744,7 +744,13 @@ impl Checker<'_> {
                         );
                         return None;
                     };
-                    let key = (raw.clone(), domain.clone().unwrap_or_default().to_ascii_lowercase());
+                    // To a browser `.x.example` and `X.EXAMPLE` are one domain.
+                    let same_domain = domain
+                        .as_deref()
+                        .unwrap_or_default()
+                        .trim_start_matches('.')
+                        .to_ascii_lowercase();
+                    let key = (raw.clone(), same_domain);
                     let line = self.src[..span.start].matches('\n').count() + 1;
                     if let Some(first) = seen.insert(key, line) {
                         self.error(

@@ -124,6 +124,14 @@ fn every_rule_is_enforced_with_its_line_and_a_fix() {
             &["declared twice", "first on line"],
         ),
         (
+            "same cookie twice, its domain written differently",
+            format!(
+                "{SMALL}\n[[cookie]]\nname = \"sid\"\ncategory = \"necessary\"\ndomain = \".shop.example\"\npurpose = \"a\"\nexpires = \"1 day\"\n\n[[cookie]]\nname = \"sid\"\ncategory = \"necessary\"\ndomain = \"SHOP.Example\"\npurpose = \"b\"\nexpires = \"1 day\"\n"
+            ),
+            "name = \"sid\"\ncategory = \"necessary\"\ndomain = \"SHOP.Example\"",
+            &["cookie \"sid\" is declared twice", "first on line"],
+        ),
+        (
             "bad lifetime",
             edit("expires = \"13 months\"", "expires = \"13 moons\""),
             "expires = \"13 moons\"",
