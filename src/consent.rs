@@ -1,6 +1,7 @@
 //! Consent decisions as the domain sees them: parsed once at the edge from a posted body, checked
 //! against the exact banner snapshot the visitor saw, and turned into the record that is stored.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
@@ -16,27 +17,32 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
-use crate::registry::Authority;
+use crate::registry::{Authority, suggest};
 
 /// Longest user agent kept; longer ones are cut (on a character boundary).
 const USER_AGENT_MAX: usize = 512;
 /// Longest `page` accepted, before its query is dropped.
 const PAGE_MAX: usize = 2048;
 
-/// A posted field was missing, of the wrong type, or not acceptable; names the field.
+/// A posted field was missing, of the wrong type, not acceptable or unknown; names the field.
 #[derive(Debug, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct FieldError {
     pub code: &'static str,
-    pub field: &'static str,
+    /// Owned only for an unknown field, whose name is the client's.
+    pub field: Cow<'static, str>,
     pub message: String,
 }
 
 impl FieldError {
-    fn new(code: &'static str, field: &'static str, message: impl Into<String>) -> FieldError {
+    fn new(
+        code: &'static str,
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> FieldError {
         FieldError {
             code,
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
@@ -194,6 +200,18 @@ impl Page {
     }
 }
 
+/// The fields of a posted decision (CONTRACT §4.3); any other is refused, so that a misspelled
+/// `consent_id` cannot silently start a new visitor.
+const DECISION_FIELDS: [&str; 7] = [
+    "consent_id",
+    "revision",
+    "shown",
+    "accepted",
+    "action",
+    "language",
+    "page",
+];
+
 /// A decision as posted (CONTRACT §4.3), parsed but not yet checked against a snapshot.
 #[derive(Debug)]
 pub struct Decision {
@@ -223,6 +241,18 @@ impl Decision {
                 "the body must be a JSON object",
             ));
         };
+        if let Some(unknown) = map.keys().find(|k| !DECISION_FIELDS.contains(&k.as_str())) {
+            let hint = suggest(unknown, &DECISION_FIELDS)
+                .map(|f| format!("did you mean {f:?}?"))
+                .unwrap_or_else(|| format!("the fields are {}", DECISION_FIELDS.join(", ")));
+            // The name is the client's: cut it, on a character boundary, to keep answers small.
+            let name: String = unknown.chars().take(64).collect();
+            return Err(FieldError::new(
+                "unknown-field",
+                name.clone(),
+                format!("unknown field {name:?}; {hint}"),
+            ));
+        }
         let consent_id = optional_string(&map, "consent_id")?
             .map(ConsentId::parse)
             .transpose()?;

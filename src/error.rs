@@ -14,7 +14,7 @@ pub enum AppError {
     #[error("{message}")]
     Field {
         code: &'static str,
-        field: &'static str,
+        field: std::borrow::Cow<'static, str>,
         message: String,
     },
     #[error("{0}")]
@@ -85,7 +85,7 @@ impl ResponseError for AppError {
             _ => {}
         }
         let field = match self {
-            AppError::Field { field, .. } => Some(*field),
+            AppError::Field { field, .. } => Some(field.as_ref()),
             _ => None,
         };
         let mut res = HttpResponse::build(self.status_code());

@@ -930,7 +930,7 @@ fn is_domain(s: &str) -> bool {
 }
 
 /// The allowed word closest to `word`, when it is close enough to be a typo.
-fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
     allowed
         .iter()
         .map(|a| (levenshtein(word, a), *a))

@@ -9,6 +9,7 @@ mod watch;
 use std::path::Path;
 
 pub use lifetime::{Lifetime, LifetimeError, Unit};
+pub(crate) use load::suggest;
 pub use load::{Diagnostic, Loaded, Report, Severity, parse};
 pub(crate) use model::Authority;
 pub use model::{

@@ -75,14 +75,14 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
         None | Some("") => ExportFormat::Ndjson,
         Some(f) => ExportFormat::parse(f).ok_or_else(|| AppError::Field {
             code: "invalid-format",
-            field: "format",
+            field: "format".into(),
             message: format!("format must be ndjson or csv, not {f:?}"),
         })?,
     };
     let range = TimeRange::parse(query.since.as_deref(), query.until.as_deref()).map_err(|e| {
         AppError::Field {
             code: "invalid-range",
-            field: e.field(),
+            field: e.field().into(),
             message: e.to_string(),
         }
     })?;
@@ -179,7 +179,7 @@ async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse
             .filter(|d| (1..=3660).contains(d))
             .ok_or_else(|| AppError::Field {
                 code: "invalid-days",
-                field: "days",
+                field: "days".into(),
                 message: format!("days must be a whole number from 1 to 3660, not {days:?}"),
             })?,
     };

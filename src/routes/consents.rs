@@ -94,7 +94,7 @@ async fn record(
         .map_err(AppError::Unavailable)?
         .ok_or_else(|| AppError::Field {
             code: "unknown-shown",
-            field: "shown",
+            field: "shown".into(),
             message: "shown names no banner snapshot this service has served".to_owned(),
         })?;
     let facts = RequestFacts {

@@ -451,6 +451,18 @@ async fn every_bad_input_is_refused_naming_its_field_and_stores_nothing() {
             "invalid-consent-id",
         ),
         (
+            "misspelled consent_id",
+            with("consentid", json!("k3Jd0123456789abcdefghij")),
+            "consentid",
+            "unknown-field",
+        ),
+        (
+            "misspelled language",
+            with("langauge", json!("en")),
+            "langauge",
+            "unknown-field",
+        ),
+        (
             "relative page",
             with("page", json!("/products")),
             "page",
@@ -514,6 +526,25 @@ async fn every_bad_input_is_refused_naming_its_field_and_stores_nothing() {
         );
     }
     assert_eq!(stored(&app).await, 0);
+}
+
+#[actix_rt::test]
+async fn a_misspelled_field_is_refused_with_the_name_it_meant() {
+    let app = spawn().await;
+    let mut body = decision(&app, "en", "custom", &[]).await;
+    body["consentid"] = json!("k3Jd0123456789abcdefghij");
+
+    let answer = post(&app, &body, &[]).await;
+
+    assert_eq!(answer.status, 400, "{}", answer.json);
+    assert_eq!(answer.json["field"], "consentid");
+    assert!(
+        answer.json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did you mean \"consent_id\"?")),
+        "{}",
+        answer.json
+    );
 }
 
 #[actix_rt::test]
