@@ -146,6 +146,7 @@ impl Application {
                 )
                 .wrap(from_fn(crate::routes::security_headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(from_fn(crate::routes::head_as_get))
                 .wrap(from_fn(crate::routes::log_requests))
                 .configure(crate::routes::configure)
                 .configure(|cfg| {

@@ -12,6 +12,7 @@ mod registry;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -34,6 +35,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Unknown paths answer a JSON 404 like every other error.
 pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound(format!("no such page: {}", req.path())))
+}
+
+/// `HEAD` is answered as `GET` (RFC 9110 §9.3.2), so uptime monitors can use it on every page:
+/// routes are declared for GET, and the HTTP layer, which knows the request was a HEAD, sends
+/// the answer's headers (its length included) without its body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Content-Security-Policy of our own HTML pages: no inline script or style anywhere.
