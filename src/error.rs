@@ -21,6 +21,8 @@ pub enum AppError {
     Forbidden(String),
     #[error("a valid admin token is required (Authorization: Bearer <CONSENTRY_ADMIN_TOKEN>)")]
     Unauthorized,
+    #[error("{0} is not allowed here; the Allow header lists what is")]
+    MethodNotAllowed(actix_web::http::Method),
     #[error("the body must be application/json or text/plain")]
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
@@ -46,6 +48,7 @@ impl AppError {
             AppError::Field { code, .. } => code,
             AppError::Forbidden(_) => "forbidden",
             AppError::Unauthorized => "unauthorized",
+            AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::UnsupportedMediaType => "unsupported-media-type",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::Unavailable(_) => "store-unavailable",
@@ -70,6 +73,7 @@ impl ResponseError for AppError {
             AppError::Field { .. } => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

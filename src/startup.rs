@@ -144,6 +144,7 @@ impl Application {
                     web::QueryConfig::default()
                         .error_handler(|e, _| crate::error::AppError::from(e).into()),
                 )
+                .wrap(from_fn(crate::routes::method_not_allowed))
                 .wrap(from_fn(crate::routes::security_headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(from_fn(crate::routes::head_as_get))

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, delete, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
@@ -66,7 +66,6 @@ struct ExportQuery {
 }
 
 /// Every record in the range, streamed in time order.
-#[get("/api/v1/admin/consents")]
 #[tracing::instrument(skip_all)]
 async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
@@ -166,7 +165,6 @@ struct StatsQuery {
 }
 
 /// Decisions per day over the last `days` days (today included), and the share granted.
-#[get("/api/v1/admin/stats")]
 #[tracing::instrument(skip_all)]
 async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
@@ -199,7 +197,6 @@ async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse
 
 /// Erases one visitor's records (GDPR Art. 17); `204` whether or not there were any, with
 /// their number in `Consentry-Erased`.
-#[delete("/api/v1/admin/consents/{consent_id}")]
 #[tracing::instrument(skip_all)]
 async fn erase(
     req: HttpRequest,
@@ -219,7 +216,6 @@ async fn erase(
 }
 
 /// The banner configuration and texts a record's `shown` names, byte for byte as archived.
-#[get("/api/v1/admin/snapshots/{shown}")]
 #[tracing::instrument(skip_all)]
 async fn snapshot(
     req: HttpRequest,
@@ -251,7 +247,6 @@ struct AdminPage {
 }
 
 /// The dashboard: a static page; its script asks for the token and reads the admin API.
-#[get("/admin")]
 async fn dashboard(req: HttpRequest, state: web::Data<State>) -> Result<AdminPage, AppError> {
     admin_open(&req, &state)?;
     let served = state.live.get();
@@ -263,7 +258,6 @@ async fn dashboard(req: HttpRequest, state: web::Data<State>) -> Result<AdminPag
     })
 }
 
-#[get("/admin/dashboard.js")]
 async fn dashboard_js(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     admin_open(&req, &state)?;
     Ok(HttpResponse::Ok()
@@ -273,10 +267,23 @@ async fn dashboard_js(req: HttpRequest, state: web::Data<State>) -> Result<HttpR
 }
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(export)
-        .service(stats)
-        .service(erase)
-        .service(snapshot)
-        .service(dashboard)
-        .service(dashboard_js);
+    cfg.service(web::resource("/api/v1/admin/consents").route(web::get().to(export)))
+        .service(web::resource("/api/v1/admin/stats").route(web::get().to(stats)))
+        .service(
+            web::resource("/api/v1/admin/consents/{consent_id}").route(web::delete().to(erase)),
+        )
+        .service(web::resource("/api/v1/admin/snapshots/{shown}").route(web::get().to(snapshot)))
+        .service(web::resource("/admin").route(web::get().to(dashboard)))
+        .service(web::resource("/admin/dashboard.js").route(web::get().to(dashboard_js)));
+}
+
+/// True for a path of the admin surface while it is closed (no token): it must look absent.
+pub(crate) fn closed(req: &HttpRequest) -> bool {
+    let path = req.path();
+    let admin =
+        path == "/admin" || path.starts_with("/admin/") || path.starts_with("/api/v1/admin/");
+    admin
+        && req
+            .app_data::<web::Data<State>>()
+            .is_none_or(|state| state.settings.admin_token.is_none())
 }

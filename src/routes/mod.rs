@@ -10,24 +10,27 @@ mod health;
 mod policy;
 mod registry;
 
-use actix_web::body::MessageBody;
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web;
 
 use crate::error::AppError;
 
+/// Methods are guards of routes, not of resources (as `#[get]` and `cfg.route` make them), so a
+/// wrong method on a known path reaches the resource and is answered 405 with `Allow`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::healthz)
-        .service(registry::registry)
-        .service(policy::cookie_policy)
-        .service(banner::banner)
-        .service(demo::index)
-        .service(demo::embed)
-        .service(demo::asset)
-        .service(assets::asset)
+    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/api/v1/registry").route(web::get().to(registry::registry)))
+        .service(web::resource("/cookie-policy").route(web::get().to(policy::cookie_policy)))
+        .service(web::resource("/banner.js").route(web::get().to(banner::banner)))
+        .service(web::resource("/").route(web::get().to(demo::index)))
+        .service(web::resource("/demo/embed").route(web::get().to(demo::embed)))
+        .service(web::resource("/demo/{file}").route(web::get().to(demo::asset)))
+        .service(web::resource("/static/{file}").route(web::get().to(assets::asset)))
         .configure(admin::configure)
         .configure(gpc::configure);
 }
@@ -48,6 +51,42 @@ pub async fn head_as_get(
         req.head_mut().method = Method::GET;
     }
     next.call(req).await
+}
+
+/// A wrong method on a known path: actix answers a bare 405 with `Allow`; this makes it a JSON
+/// error like every other (a GET route takes HEAD too), or a 404 on the closed admin surface.
+pub async fn method_not_allowed(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    if res.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return Ok(res.map_into_left_body());
+    }
+    let allow = res
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let methods: Vec<&str> = v.split(',').map(str::trim).collect();
+            let head = methods.contains(&"GET") && !methods.contains(&"HEAD");
+            if head {
+                format!("{v}, HEAD")
+            } else {
+                v.to_owned()
+            }
+        });
+    let (req, _) = res.into_parts();
+    let answer = if admin::closed(&req) {
+        AppError::NotFound(format!("no such page: {}", req.path())).error_response()
+    } else {
+        let mut answer = AppError::MethodNotAllowed(req.method().clone()).error_response();
+        if let Some(allow) = allow.and_then(|v| HeaderValue::try_from(v).ok()) {
+            answer.headers_mut().insert(header::ALLOW, allow);
+        }
+        answer
+    };
+    Ok(ServiceResponse::new(req, answer).map_into_right_body())
 }
 
 /// Content-Security-Policy of our own HTML pages: no inline script or style anywhere.

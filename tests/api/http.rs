@@ -1,6 +1,6 @@
 //! What every route shares: HEAD, wrong methods, the request log.
 
-use crate::helpers::{SMALL, TestApp, spawn_app};
+use crate::helpers::{SMALL, TestApp, spawn_app, spawn_app_configured};
 
 /// Sends `method` to `path`; the status, headers and body.
 async fn send(
@@ -48,5 +48,51 @@ async fn head_is_answered_like_get_without_the_body() {
                 "{path}"
             );
         }
+    }
+}
+
+#[actix_rt::test]
+async fn a_wrong_method_on_a_known_path_is_405_with_allow_and_a_json_error() {
+    let app = spawn_app(SMALL).await;
+    let id = "AAAAAAAAAAAAAAAAAAAAAAAA";
+    let cases = [
+        ("PUT", "/healthz".to_owned(), "GET, HEAD"),
+        ("POST", "/cookie-policy".to_owned(), "GET, HEAD"),
+        ("DELETE", "/api/v1/registry".to_owned(), "GET, HEAD"),
+        ("GET", "/api/v1/consents".to_owned(), "POST"),
+        ("DELETE", format!("/api/v1/consents/{id}"), "GET, HEAD"),
+        ("POST", "/api/v1/admin/stats".to_owned(), "GET, HEAD"),
+        ("GET", format!("/api/v1/admin/consents/{id}"), "DELETE"),
+    ];
+
+    for (method, path, allow) in cases {
+        let (status, headers, body) = send(&app, method, &path).await;
+
+        assert_eq!(status, 405, "{method} {path}");
+        assert_eq!(
+            headers.get("allow").and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        let error: serde_json::Value = serde_json::from_slice(&body).expect("a JSON error");
+        assert_eq!(error["error"], "method-not-allowed", "{method} {path}");
+    }
+    let (status, _, _) = send(&app, "PUT", "/no/such/page").await;
+    assert_eq!(status, 404);
+}
+
+#[actix_rt::test]
+async fn a_wrong_method_on_the_closed_admin_surface_is_404() {
+    let app = spawn_app_configured(SMALL, |s| s.admin_token = None).await;
+
+    for (method, path) in [
+        ("POST", "/api/v1/admin/stats"),
+        ("GET", "/api/v1/admin/consents/AAAAAAAAAAAAAAAAAAAAAAAA"),
+        ("POST", "/admin"),
+    ] {
+        let (status, headers, _) = send(&app, method, path).await;
+
+        assert_eq!(status, 404, "{method} {path}");
+        assert!(headers.get("allow").is_none(), "{method} {path}");
     }
 }
