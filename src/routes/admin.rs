@@ -31,8 +31,10 @@ fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+        .and_then(|v| v.trim_start().split_once(' '))
+        // The scheme is case-insensitive (RFC 7235 §2.1): `bearer` is `Bearer`.
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, token)| token);
     // Hashing first makes the comparison independent of both lengths, too.
     let matches: bool = Sha256::digest(given.trim().as_bytes())
         .ct_eq(&Sha256::digest(expected.as_bytes()))

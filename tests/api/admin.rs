@@ -125,6 +125,26 @@ async fn an_export_whose_since_is_not_before_its_until_is_refused() {
 }
 
 #[actix_rt::test]
+async fn the_bearer_scheme_is_matched_in_any_case() {
+    let app = spawn().await;
+
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let mut res = app
+            .client
+            .get(app.url("/api/v1/admin/stats"))
+            .insert_header(("Authorization", format!("{scheme} {TOKEN}")))
+            .send()
+            .await
+            .expect("request sent");
+        let body = res.body().await.expect("body read");
+
+        assert_eq!(res.status().as_u16(), 200, "{scheme}: {body:?}");
+    }
+    let (status, _) = call(&app, "GET", "/api/v1/admin/stats", Some("")).await;
+    assert_eq!(status, 401);
+}
+
+#[actix_rt::test]
 async fn the_export_streams_every_record_as_ndjson_in_time_order() {
     let app = spawn().await;
     let mut posted = record(&app, 3, "accept-all", &["analytics"]).await;
