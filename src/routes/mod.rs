@@ -123,21 +123,27 @@ pub async fn security_headers(
     Ok(res)
 }
 
-/// One structured line per request; never the client's address, cookies or tokens.
+/// One structured line per request; never the client's address, cookies or tokens, and the
+/// route's pattern rather than its path, so that no consent id (`/api/v1/consents/{consent_id}`)
+/// outlives its erasure in the logs.
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
     let res = next.call(req).await?;
+    // Known only once routed; a path no route matched may hold anything, so it is not logged.
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(no route)".to_owned());
     let status = res.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
     if status >= 500 {
-        tracing::warn!(%method, %path, status, micros, "request");
+        tracing::warn!(%method, %route, status, micros, "request");
     } else {
-        tracing::info!(%method, %path, status, micros, "request");
+        tracing::info!(%method, %route, status, micros, "request");
     }
     Ok(res)
 }

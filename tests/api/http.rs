@@ -1,5 +1,7 @@
 //! What every route shares: HEAD, wrong methods, the request log.
 
+use std::sync::{Arc, Mutex, OnceLock};
+
 use crate::helpers::{SMALL, TestApp, spawn_app, spawn_app_configured};
 
 /// Sends `method` to `path`; the status, headers and body.
@@ -95,4 +97,61 @@ async fn a_wrong_method_on_the_closed_admin_surface_is_404() {
         assert_eq!(status, 404, "{method} {path}");
         assert!(headers.get("allow").is_none(), "{method} {path}");
     }
+}
+
+/// Everything the service logs while this test binary runs, once `capture_logs` is called.
+fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || Sink(sink.clone()))
+            .init();
+        logs
+    })
+    .clone()
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let mut logs = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        logs.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[actix_rt::test]
+async fn the_request_log_names_routes_never_consent_ids() {
+    let logs = capture_logs();
+    let app = crate::consents::spawn().await;
+    let body = crate::consents::decision(&app, "en", "custom", &[]).await;
+    let answer = crate::consents::post(&app, &body, &[]).await;
+    let id = answer.json["consent_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    let (status, _, _) = send(&app, "GET", &format!("/api/v1/consents/{id}")).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = send(&app, "GET", &format!("/api/v1/consent/{id}")).await;
+    assert_eq!(status, 404);
+
+    let logs = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    assert!(
+        logs.contains("route=/api/v1/consents/{consent_id}"),
+        "the route is logged: {logs}"
+    );
+    assert!(!logs.contains(&id), "the consent id is not logged");
 }
