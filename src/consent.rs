@@ -1,6 +1,7 @@
 //! Consent decisions as the domain sees them: parsed once at the edge from a posted body, checked
 //! against the exact banner snapshot the visitor saw, and turned into the record that is stored.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
@@ -16,27 +17,32 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
-use crate::registry::HttpUrl;
+use crate::registry::{Authority, suggest};
 
 /// Longest user agent kept; longer ones are cut (on a character boundary).
 const USER_AGENT_MAX: usize = 512;
 /// Longest `page` accepted, before its query is dropped.
 const PAGE_MAX: usize = 2048;
 
-/// A posted field was missing, of the wrong type, or not acceptable; names the field.
+/// A posted field was missing, of the wrong type, not acceptable or unknown; names the field.
 #[derive(Debug, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct FieldError {
     pub code: &'static str,
-    pub field: &'static str,
+    /// Owned only for an unknown field, whose name is the client's.
+    pub field: Cow<'static, str>,
     pub message: String,
 }
 
 impl FieldError {
-    fn new(code: &'static str, field: &'static str, message: impl Into<String>) -> FieldError {
+    fn new(
+        code: &'static str,
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> FieldError {
         FieldError {
             code,
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
@@ -58,11 +64,18 @@ static ID_ENGINE: LazyLock<GeneralPurpose> = LazyLock::new(|| {
     GeneralPurpose::new(&alphabet, base64::engine::general_purpose::NO_PAD)
 });
 
+/// Set in the 48-bit time field of generated ids. Milliseconds stay far below it (until the year
+/// 6429), so without it every id would start with zero bits, that is with '-', which
+/// spreadsheets read as a minus sign; with it ids start with a letter and still sort by time,
+/// after every id made before it was set.
+const TIME_MARK: u64 = 1 << 47;
+
 impl ConsentId {
     pub fn generate(now: OffsetDateTime) -> ConsentId {
         let mut bytes = [0u8; 24];
         let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
-        bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+        let time = (millis % TIME_MARK) | TIME_MARK;
+        bytes[..6].copy_from_slice(&time.to_be_bytes()[2..]);
         // The OS random source failing is not something a request can recover from.
         getrandom::fill(&mut bytes[6..]).expect("the operating system's random source works");
         ConsentId(ID_ENGINE.encode(bytes))
@@ -95,7 +108,8 @@ impl ConsentId {
         (bytes.len() == 24).then(|| {
             let mut be = [0u8; 8];
             be[2..].copy_from_slice(&time);
-            u64::from_be_bytes(be)
+            // Ids made before `TIME_MARK` lack it; both decode to their millisecond.
+            u64::from_be_bytes(be) & !TIME_MARK
         })
     }
 }
@@ -159,7 +173,7 @@ impl Action {
     }
 }
 
-/// The page a decision was made on: origin and path, never the query or fragment.
+/// The page a decision was made on: origin and path, never user info, query or fragment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page(String);
 
@@ -169,18 +183,34 @@ impl Page {
         if s.len() > PAGE_MAX {
             return Err(invalid("is longer than 2048 characters"));
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid("contains spaces or control characters"));
-        }
-        let url = HttpUrl::parse(s).map_err(|why| invalid(&format!("is not a URL: {why}")))?;
-        let cut = url.as_str().find(['?', '#']).unwrap_or(url.as_str().len());
-        Ok(Page(url.as_str()[..cut].to_owned()))
+        let url = Authority::parse(s).map_err(|why| invalid(&format!("is not a URL: {why}")))?;
+        // Rebuilt from the parts, so a user name or password in the URL is never stored.
+        let path_end = url.rest.find(['?', '#']).unwrap_or(url.rest.len());
+        let port = url.port.map(|p| format!(":{p}")).unwrap_or_default();
+        Ok(Page(format!(
+            "{}://{}{port}{}",
+            url.scheme,
+            url.host,
+            &url.rest[..path_end]
+        )))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+/// The fields of a posted decision (CONTRACT §4.3); any other is refused, so that a misspelled
+/// `consent_id` cannot silently start a new visitor.
+const DECISION_FIELDS: [&str; 7] = [
+    "consent_id",
+    "revision",
+    "shown",
+    "accepted",
+    "action",
+    "language",
+    "page",
+];
 
 /// A decision as posted (CONTRACT §4.3), parsed but not yet checked against a snapshot.
 #[derive(Debug)]
@@ -211,6 +241,18 @@ impl Decision {
                 "the body must be a JSON object",
             ));
         };
+        if let Some(unknown) = map.keys().find(|k| !DECISION_FIELDS.contains(&k.as_str())) {
+            let hint = suggest(unknown, &DECISION_FIELDS)
+                .map(|f| format!("did you mean {f:?}?"))
+                .unwrap_or_else(|| format!("the fields are {}", DECISION_FIELDS.join(", ")));
+            // The name is the client's: cut it, on a character boundary, to keep answers small.
+            let name: String = unknown.chars().take(64).collect();
+            return Err(FieldError::new(
+                "unknown-field",
+                name.clone(),
+                format!("unknown field {name:?}; {hint}"),
+            ));
+        }
         let consent_id = optional_string(&map, "consent_id")?
             .map(ConsentId::parse)
             .transpose()?;
@@ -573,6 +615,34 @@ mod tests {
     }
 
     #[test]
+    fn generated_ids_start_with_a_letter_or_digit_never_a_sign() {
+        for days in [0, 20_000, 30_000, 2_000_000] {
+            let id = ConsentId::generate(OffsetDateTime::UNIX_EPOCH + Duration::days(days));
+            assert!(
+                id.as_str().starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_made_before_the_time_mark_still_name_their_millisecond() {
+        let millis: u64 = 1_795_000_000_123;
+        let mut bytes = [7u8; 24];
+        bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+        let old = ConsentId::parse(&ID_ENGINE.encode(bytes)).expect("well formed");
+        assert!(old.as_str().starts_with('-'), "{old}");
+        let new = ConsentId::generate(
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+                .expect("a time"),
+        );
+
+        assert_eq!(old.created_millis(), Some(millis));
+        assert_eq!(new.created_millis(), Some(millis));
+        assert!(old.as_str() < new.as_str());
+    }
+
+    #[test]
     fn later_ids_sort_after_earlier_ones() {
         let t = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
         let ids: Vec<ConsentId> = [0, 1, 255, 256, 65_536, 86_400_000]
@@ -607,6 +677,14 @@ mod tests {
             ),
             ("https://www.example.com#x", "https://www.example.com"),
             ("http://example.com:8080/p", "http://example.com:8080/p"),
+            (
+                "https://user:secret@www.example.com/a?token=x",
+                "https://www.example.com/a",
+            ),
+            (
+                "https://www.example.com:80@evil.example/x",
+                "https://evil.example/x",
+            ),
         ];
         for (input, kept) in cases {
             assert_eq!(Page::parse(input).map(|p| p.0).ok().as_deref(), Some(kept));
@@ -616,6 +694,9 @@ mod tests {
             "/relative",
             "https://",
             "https://a b.com/",
+            "https://user@/path",
+            "https://www.example.com:99999/",
+            "https://www.exa_mple.com/",
         ] {
             assert!(Page::parse(bad).is_err(), "{bad:?}");
         }

@@ -14,13 +14,15 @@ pub enum AppError {
     #[error("{message}")]
     Field {
         code: &'static str,
-        field: &'static str,
+        field: std::borrow::Cow<'static, str>,
         message: String,
     },
     #[error("{0}")]
     Forbidden(String),
     #[error("a valid admin token is required (Authorization: Bearer <CONSENTRY_ADMIN_TOKEN>)")]
     Unauthorized,
+    #[error("{0} is not allowed here; the Allow header lists what is")]
+    MethodNotAllowed(actix_web::http::Method),
     #[error("the body must be application/json or text/plain")]
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
@@ -46,6 +48,7 @@ impl AppError {
             AppError::Field { code, .. } => code,
             AppError::Forbidden(_) => "forbidden",
             AppError::Unauthorized => "unauthorized",
+            AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::UnsupportedMediaType => "unsupported-media-type",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::Unavailable(_) => "store-unavailable",
@@ -70,6 +73,7 @@ impl ResponseError for AppError {
             AppError::Field { .. } => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -85,7 +89,7 @@ impl ResponseError for AppError {
             _ => {}
         }
         let field = match self {
-            AppError::Field { field, .. } => Some(*field),
+            AppError::Field { field, .. } => Some(field.as_ref()),
             _ => None,
         };
         let mut res = HttpResponse::build(self.status_code());
@@ -110,5 +114,19 @@ impl From<crate::consent::FieldError> for AppError {
             field: e.field,
             message: e.message,
         }
+    }
+}
+
+/// A query string that does not fit its handler's parameters (a repeated or mistyped key).
+impl From<actix_web::error::QueryPayloadError> for AppError {
+    fn from(e: actix_web::error::QueryPayloadError) -> AppError {
+        let why = match e {
+            actix_web::error::QueryPayloadError::Deserialize(inner) => inner.to_string(),
+            other => other.to_string(),
+        };
+        AppError::bad_request(
+            "invalid-query",
+            format!("the query string is not acceptable: {why}"),
+        )
     }
 }

@@ -139,8 +139,15 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                // Query errors answer JSON like every other error, not actix's plain text.
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| crate::error::AppError::from(e).into()),
+                )
+                .wrap(from_fn(crate::routes::method_not_allowed))
                 .wrap(from_fn(crate::routes::security_headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(from_fn(crate::routes::head_as_get))
                 .wrap(from_fn(crate::routes::log_requests))
                 .configure(crate::routes::configure)
                 .configure(|cfg| {

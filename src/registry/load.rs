@@ -517,17 +517,7 @@ impl Checker<'_> {
     fn origins(&mut self, s: &Section, url: Option<&HttpUrl>) -> Vec<Origin> {
         let Some(list) = self.strings(s, "origins") else {
             // Default: the site's own origin.
-            return url
-                .and_then(|u| {
-                    let end = u.as_str().find(u.host()).map(|i| i + u.host().len())?;
-                    let rest = &u.as_str()[end..];
-                    let port_len = rest
-                        .strip_prefix(':')
-                        .map_or(0, |p| 1 + p.bytes().take_while(u8::is_ascii_digit).count());
-                    Origin::parse(&u.as_str()[..end + port_len]).ok()
-                })
-                .into_iter()
-                .collect();
+            return url.map(Origin::of).into_iter().collect();
         };
         let mut origins = Vec::new();
         for (raw, span) in list {
@@ -755,7 +745,13 @@ impl Checker<'_> {
                         );
                         return None;
                     };
-                    let key = (raw.clone(), domain.clone().unwrap_or_default().to_ascii_lowercase());
+                    // To a browser `.x.example` and `X.EXAMPLE` are one domain.
+                    let same_domain = domain
+                        .as_deref()
+                        .unwrap_or_default()
+                        .trim_start_matches('.')
+                        .to_ascii_lowercase();
+                    let key = (raw.clone(), same_domain);
                     let line = self.src[..span.start].matches('\n').count() + 1;
                     if let Some(first) = seen.insert(key, line) {
                         self.error(
@@ -935,7 +931,7 @@ fn is_domain(s: &str) -> bool {
 }
 
 /// The allowed word closest to `word`, when it is close enough to be a typo.
-fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
     allowed
         .iter()
         .map(|a| (levenshtein(word, a), *a))

@@ -9,10 +9,12 @@ mod watch;
 use std::path::Path;
 
 pub use lifetime::{Lifetime, LifetimeError, Unit};
+pub(crate) use load::suggest;
 pub use load::{Diagnostic, Loaded, Report, Severity, parse};
+pub(crate) use model::Authority;
 pub use model::{
     BannerOptions, Category, CategoryId, Cookie, CookieName, GOOGLE_SIGNALS, HttpUrl, Kind, Lang,
-    Origin, Registry, Site, Text,
+    Origin, Registry, Site, Text, UrlError,
 };
 pub use revision::short_hash;
 pub use watch::watch;

@@ -3,10 +3,11 @@
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, delete, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime, Time};
@@ -30,8 +31,10 @@ fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+        .and_then(|v| v.trim_start().split_once(' '))
+        // The scheme is case-insensitive (RFC 7235 §2.1): `bearer` is `Bearer`.
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, token)| token);
     // Hashing first makes the comparison independent of both lengths, too.
     let matches: bool = Sha256::digest(given.trim().as_bytes())
         .ct_eq(&Sha256::digest(expected.as_bytes()))
@@ -51,6 +54,12 @@ fn admin_open(req: &HttpRequest, state: &State) -> Result<(), AppError> {
     }
 }
 
+/// The query string, read only after `authorize`: an unauthorized client learns nothing from
+/// how its query is answered, not even that the admin API exists.
+fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
+    Ok(web::Query::<T>::from_query(req.query_string())?.into_inner())
+}
+
 #[derive(Deserialize)]
 struct ExportQuery {
     since: Option<String>,
@@ -59,26 +68,22 @@ struct ExportQuery {
 }
 
 /// Every record in the range, streamed in time order.
-#[get("/api/v1/admin/consents")]
 #[tracing::instrument(skip_all)]
-async fn export(
-    req: HttpRequest,
-    query: web::Query<ExportQuery>,
-    state: web::Data<State>,
-) -> Result<HttpResponse, AppError> {
+async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
+    let query: ExportQuery = query(&req)?;
     let format = match query.format.as_deref() {
         None | Some("") => ExportFormat::Ndjson,
         Some(f) => ExportFormat::parse(f).ok_or_else(|| AppError::Field {
             code: "invalid-format",
-            field: "format",
+            field: "format".into(),
             message: format!("format must be ndjson or csv, not {f:?}"),
         })?,
     };
     let range = TimeRange::parse(query.since.as_deref(), query.until.as_deref()).map_err(|e| {
         AppError::Field {
             code: "invalid-range",
-            field: e.field,
+            field: e.field().into(),
             message: e.to_string(),
         }
     })?;
@@ -157,26 +162,27 @@ impl std::io::Write for ChunkSink {
 
 #[derive(Deserialize)]
 struct StatsQuery {
-    days: Option<u32>,
+    /// Text, so that `days=abc` is refused naming `days`.
+    days: Option<String>,
 }
 
 /// Decisions per day over the last `days` days (today included), and the share granted.
-#[get("/api/v1/admin/stats")]
 #[tracing::instrument(skip_all)]
-async fn stats(
-    req: HttpRequest,
-    query: web::Query<StatsQuery>,
-    state: web::Data<State>,
-) -> Result<HttpResponse, AppError> {
+async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
-    let days = query.days.unwrap_or(30);
-    if !(1..=3660).contains(&days) {
-        return Err(AppError::Field {
-            code: "invalid-days",
-            field: "days",
-            message: "days must be from 1 to 3660".to_owned(),
-        });
-    }
+    let query: StatsQuery = query(&req)?;
+    let days = match query.days.as_deref() {
+        None | Some("") => 30,
+        Some(days) => days
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=3660).contains(d))
+            .ok_or_else(|| AppError::Field {
+                code: "invalid-days",
+                field: "days".into(),
+                message: format!("days must be a whole number from 1 to 3660, not {days:?}"),
+            })?,
+    };
     let now = OffsetDateTime::now_utc();
     let since = (now.date() - Duration::days(i64::from(days) - 1))
         .with_time(Time::MIDNIGHT)
@@ -193,7 +199,6 @@ async fn stats(
 
 /// Erases one visitor's records (GDPR Art. 17); `204` whether or not there were any, with
 /// their number in `Consentry-Erased`.
-#[delete("/api/v1/admin/consents/{consent_id}")]
 #[tracing::instrument(skip_all)]
 async fn erase(
     req: HttpRequest,
@@ -213,7 +218,6 @@ async fn erase(
 }
 
 /// The banner configuration and texts a record's `shown` names, byte for byte as archived.
-#[get("/api/v1/admin/snapshots/{shown}")]
 #[tracing::instrument(skip_all)]
 async fn snapshot(
     req: HttpRequest,
@@ -245,7 +249,6 @@ struct AdminPage {
 }
 
 /// The dashboard: a static page; its script asks for the token and reads the admin API.
-#[get("/admin")]
 async fn dashboard(req: HttpRequest, state: web::Data<State>) -> Result<AdminPage, AppError> {
     admin_open(&req, &state)?;
     let served = state.live.get();
@@ -257,7 +260,6 @@ async fn dashboard(req: HttpRequest, state: web::Data<State>) -> Result<AdminPag
     })
 }
 
-#[get("/admin/dashboard.js")]
 async fn dashboard_js(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     admin_open(&req, &state)?;
     Ok(HttpResponse::Ok()
@@ -267,10 +269,23 @@ async fn dashboard_js(req: HttpRequest, state: web::Data<State>) -> Result<HttpR
 }
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(export)
-        .service(stats)
-        .service(erase)
-        .service(snapshot)
-        .service(dashboard)
-        .service(dashboard_js);
+    cfg.service(web::resource("/api/v1/admin/consents").route(web::get().to(export)))
+        .service(web::resource("/api/v1/admin/stats").route(web::get().to(stats)))
+        .service(
+            web::resource("/api/v1/admin/consents/{consent_id}").route(web::delete().to(erase)),
+        )
+        .service(web::resource("/api/v1/admin/snapshots/{shown}").route(web::get().to(snapshot)))
+        .service(web::resource("/admin").route(web::get().to(dashboard)))
+        .service(web::resource("/admin/dashboard.js").route(web::get().to(dashboard_js)));
+}
+
+/// True for a path of the admin surface while it is closed (no token): it must look absent.
+pub(crate) fn closed(req: &HttpRequest) -> bool {
+    let path = req.path();
+    let admin =
+        path == "/admin" || path.starts_with("/admin/") || path.starts_with("/api/v1/admin/");
+    admin
+        && req
+            .app_data::<web::Data<State>>()
+            .is_none_or(|state| state.settings.admin_token.is_none())
 }

@@ -1,13 +1,12 @@
 //! Stylesheets of our own pages, compiled into the binary so it runs from anywhere.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 
 const SITE_CSS: &str = include_str!("../../static/site.css");
 
-#[get("/static/{file}")]
 pub(crate) async fn asset(
     req: HttpRequest,
     file: web::Path<String>,

@@ -1,7 +1,7 @@
 //! `GET /banner.js`: the script websites embed, precompressed, revalidated by a strong ETag.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, route, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::banner::Encoding;
 use crate::startup::State;
@@ -10,7 +10,6 @@ use crate::startup::State;
 /// bytes), so a registry edit reaches visitors within minutes without redeploying the site.
 const CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=3600";
 
-#[route("/banner.js", method = "GET", method = "HEAD")]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn banner(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     let served = state.live.get();

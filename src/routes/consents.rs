@@ -51,8 +51,9 @@ pub(crate) fn configure(
         web::scope("/api/v1/consents")
             .wrap(Condition::new(enabled, governor))
             .wrap(cors(live))
-            .route("", web::post().to(record))
-            .route("/{consent_id}", web::get().to(decisions)),
+            // Method guards on routes, not resources: a wrong method is a 405 (routes::configure).
+            .service(web::resource("").route(web::post().to(record)))
+            .service(web::resource("/{consent_id}").route(web::get().to(decisions))),
     );
 }
 
@@ -94,7 +95,7 @@ async fn record(
         .map_err(AppError::Unavailable)?
         .ok_or_else(|| AppError::Field {
             code: "unknown-shown",
-            field: "shown",
+            field: "shown".into(),
             message: "shown names no banner snapshot this service has served".to_owned(),
         })?;
     let facts = RequestFacts {

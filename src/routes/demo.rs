@@ -2,7 +2,7 @@
 //! optional category, an embed held back until consent and the live consent state.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, Responder, get, web};
+use actix_web::{HttpResponse, Responder, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -11,7 +11,7 @@ use crate::startup::State;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "demo.html")]
-struct DemoPage {
+pub(crate) struct DemoPage {
     lang: String,
     site_name: String,
     revision: String,
@@ -29,7 +29,6 @@ struct CategoryView {
     title: String,
 }
 
-#[get("/")]
 pub(crate) async fn index(state: web::Data<State>) -> DemoPage {
     let served = state.live.get();
     let registry = &served.registry;
@@ -67,7 +66,6 @@ struct EmbedPage;
 const EMBED_CSP: &str = "default-src 'none'; style-src 'self'; frame-ancestors 'self'";
 
 /// The example embed that the demo's iframe loads once its category is granted.
-#[get("/demo/embed")]
 pub(crate) async fn embed() -> impl Responder {
     EmbedPage
         .customize()
@@ -79,7 +77,6 @@ const DEMO_JS: &str = include_str!("../../static/demo/demo.js");
 const DEMO_CSS: &str = include_str!("../../static/demo/demo.css");
 
 /// The demo's example tag and its own script and styles.
-#[get("/demo/{file}")]
 pub(crate) async fn asset(file: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (body, content_type) = match file.as_str() {
         "example.js" => (EXAMPLE_JS, "text/javascript; charset=utf-8"),

@@ -2,7 +2,7 @@
 //! honoured (https://privacycg.github.io/gpc-spec/).
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -16,7 +16,6 @@ struct GpcSupport {
 }
 
 /// Present only when the registry honours GPC.
-#[get("/.well-known/gpc.json")]
 async fn gpc_json(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let served = state.live.get();
     let site = &served.registry.site;
@@ -33,5 +32,5 @@ async fn gpc_json(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
 }
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(gpc_json);
+    cfg.service(web::resource("/.well-known/gpc.json").route(web::get().to(gpc_json)));
 }

@@ -1,10 +1,9 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 
 use crate::error::AppError;
 use crate::startup::State;
 
 /// `200 ok` only when the store takes a durable write.
-#[get("/healthz")]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn healthz(state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let store = state.store.clone();

@@ -10,23 +10,27 @@ mod health;
 mod policy;
 mod registry;
 
-use actix_web::body::MessageBody;
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web;
 
 use crate::error::AppError;
 
+/// Methods are guards of routes, not of resources (as `#[get]` and `cfg.route` make them), so a
+/// wrong method on a known path reaches the resource and is answered 405 with `Allow`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::healthz)
-        .service(registry::registry)
-        .service(policy::cookie_policy)
-        .service(banner::banner)
-        .service(demo::index)
-        .service(demo::embed)
-        .service(demo::asset)
-        .service(assets::asset)
+    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/api/v1/registry").route(web::get().to(registry::registry)))
+        .service(web::resource("/cookie-policy").route(web::get().to(policy::cookie_policy)))
+        .service(web::resource("/banner.js").route(web::get().to(banner::banner)))
+        .service(web::resource("/").route(web::get().to(demo::index)))
+        .service(web::resource("/demo/embed").route(web::get().to(demo::embed)))
+        .service(web::resource("/demo/{file}").route(web::get().to(demo::asset)))
+        .service(web::resource("/static/{file}").route(web::get().to(assets::asset)))
         .configure(admin::configure)
         .configure(gpc::configure);
 }
@@ -34,6 +38,55 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Unknown paths answer a JSON 404 like every other error.
 pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound(format!("no such page: {}", req.path())))
+}
+
+/// `HEAD` is answered as `GET` (RFC 9110 §9.3.2), so uptime monitors can use it on every page:
+/// routes are declared for GET, and the HTTP layer, which knows the request was a HEAD, sends
+/// the answer's headers (its length included) without its body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+/// A wrong method on a known path: actix answers a bare 405 with `Allow`; this makes it a JSON
+/// error like every other (a GET route takes HEAD too), or a 404 on the closed admin surface.
+pub async fn method_not_allowed(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    if res.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return Ok(res.map_into_left_body());
+    }
+    let allow = res
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let methods: Vec<&str> = v.split(',').map(str::trim).collect();
+            let head = methods.contains(&"GET") && !methods.contains(&"HEAD");
+            if head {
+                format!("{v}, HEAD")
+            } else {
+                v.to_owned()
+            }
+        });
+    let (req, _) = res.into_parts();
+    let answer = if admin::closed(&req) {
+        AppError::NotFound(format!("no such page: {}", req.path())).error_response()
+    } else {
+        let mut answer = AppError::MethodNotAllowed(req.method().clone()).error_response();
+        if let Some(allow) = allow.and_then(|v| HeaderValue::try_from(v).ok()) {
+            answer.headers_mut().insert(header::ALLOW, allow);
+        }
+        answer
+    };
+    Ok(ServiceResponse::new(req, answer).map_into_right_body())
 }
 
 /// Content-Security-Policy of our own HTML pages: no inline script or style anywhere.
@@ -70,21 +123,27 @@ pub async fn security_headers(
     Ok(res)
 }
 
-/// One structured line per request; never the client's address, cookies or tokens.
+/// One structured line per request; never the client's address, cookies or tokens, and the
+/// route's pattern rather than its path, so that no consent id (`/api/v1/consents/{consent_id}`)
+/// outlives its erasure in the logs.
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
     let res = next.call(req).await?;
+    // Known only once routed; a path no route matched may hold anything, so it is not logged.
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(no route)".to_owned());
     let status = res.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
     if status >= 500 {
-        tracing::warn!(%method, %path, status, micros, "request");
+        tracing::warn!(%method, %route, status, micros, "request");
     } else {
-        tracing::info!(%method, %path, status, micros, "request");
+        tracing::info!(%method, %route, status, micros, "request");
     }
     Ok(res)
 }

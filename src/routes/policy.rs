@@ -1,7 +1,7 @@
 //! The cookie-policy page that visitors read.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, Responder, get, web};
+use actix_web::{HttpRequest, Responder, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
@@ -48,11 +48,10 @@ struct CookieView {
 }
 
 #[derive(Deserialize)]
-struct Query {
+pub(crate) struct Query {
     lang: Option<String>,
 }
 
-#[get("/cookie-policy")]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn cookie_policy(
     req: HttpRequest,

@@ -1,10 +1,9 @@
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::startup::State;
 
 /// The registry as JSON, revalidated by ETag so pollers pay a 304.
-#[get("/api/v1/registry")]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn registry(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     let served = state.live.get();

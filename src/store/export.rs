@@ -7,7 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
 
 use super::{Store, StoreError, keys};
-use crate::consent::{ConsentRecord, Terms};
+use crate::consent::{ConsentId, ConsentRecord, Terms};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -39,14 +39,25 @@ impl ExportFormat {
     }
 }
 
-/// A `since`/`until` bound was neither a date nor an RFC 3339 time.
+/// A `since`/`until` bound was neither a date nor an RFC 3339 time, or the range is empty.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "{field} must be a date (2026-11-22) or an RFC 3339 time (2026-11-22T05:00:00Z), not {value:?}"
-)]
-pub struct RangeError {
-    pub field: &'static str,
-    pub value: String,
+pub enum RangeError {
+    #[error(
+        "{field} must be a date (2026-11-22) or an RFC 3339 time (2026-11-22T05:00:00Z), not {value:?}"
+    )]
+    Malformed { field: &'static str, value: String },
+    #[error("since ({since}) must be earlier than until ({until})")]
+    Reversed { since: String, until: String },
+}
+
+impl RangeError {
+    /// The parameter to fix.
+    pub fn field(&self) -> &'static str {
+        match self {
+            RangeError::Malformed { field, .. } => field,
+            RangeError::Reversed { .. } => "since",
+        }
+    }
 }
 
 /// Records made at or after `since` and before `until`.
@@ -64,34 +75,39 @@ impl TimeRange {
                 return Ok(t);
             }
             let format = time::macros::format_description!("[year]-[month]-[day]");
-            let date = Date::parse(value, format).map_err(|_| RangeError {
+            let date = Date::parse(value, format).map_err(|_| RangeError::Malformed {
                 field,
                 value: value.to_owned(),
             })?;
-            let date = if end_of_day {
-                date.next_day().unwrap_or(date)
-            } else {
-                date
-            };
-            Ok(date.with_time(Time::MIDNIGHT).assume_utc())
+            Ok(match (end_of_day, date.next_day()) {
+                (true, Some(next)) => next.with_time(Time::MIDNIGHT).assume_utc(),
+                // The last representable day: its end is the end of time.
+                (true, None) => date.with_time(Time::MAX).assume_utc(),
+                (false, _) => date.with_time(Time::MIDNIGHT).assume_utc(),
+            })
         };
-        Ok(TimeRange {
-            since: since
-                .filter(|s| !s.is_empty())
-                .map(|s| bound("since", s, false))
-                .transpose()?,
-            until: until
-                .filter(|s| !s.is_empty())
-                .map(|s| bound("until", s, true))
-                .transpose()?,
-        })
+        let since_text = since.filter(|s| !s.is_empty());
+        let until_text = until.filter(|s| !s.is_empty());
+        let range = TimeRange {
+            since: since_text.map(|s| bound("since", s, false)).transpose()?,
+            until: until_text.map(|s| bound("until", s, true)).transpose()?,
+        };
+        // An empty range is a mistake (swapped bounds), not a question whose answer is nothing.
+        if let (Some(since), Some(until)) = (range.since, range.until)
+            && since >= until
+        {
+            return Err(RangeError::Reversed {
+                since: since_text.unwrap_or_default().to_owned(),
+                until: until_text.unwrap_or_default().to_owned(),
+            });
+        }
+        Ok(range)
     }
 
     fn keys(&self) -> (keys::TimeKey, Option<keys::TimeKey>) {
-        let nanos = |t: OffsetDateTime| u64::try_from(t.unix_timestamp_nanos()).unwrap_or(0);
         (
-            keys::time_bound(self.since.map_or(0, nanos)),
-            self.until.map(|t| keys::time_bound(nanos(t))),
+            keys::time_bound(self.since.map_or(0, keys::nanos)),
+            self.until.map(|t| keys::time_bound(keys::nanos(t))),
         )
     }
 }
@@ -172,7 +188,7 @@ impl Exporter {
                 .copied()
                 .chain(self.categories.iter().map(String::as_str))
                 .collect();
-            write_csv_row(out, header.iter().copied())?;
+            write_csv_row(out, header.iter().map(|h| Cell::Text(h)))?;
         }
         let mut count = 0;
         for entry in iter {
@@ -199,7 +215,6 @@ impl Exporter {
     fn write_csv_record(&self, out: &mut impl Write, r: &ConsentRecord) -> std::io::Result<()> {
         let time = crate::consent::millis::format;
         let fixed = [
-            r.consent_id.to_string(),
             time(r.recorded_at),
             r.revision.clone(),
             r.shown.clone(),
@@ -217,19 +232,39 @@ impl Exporter {
             None => String::new(),
         });
         let cells: Vec<String> = fixed.into_iter().chain(categories).collect();
-        write_csv_row(out, cells.iter().map(String::as_str))
+        let id = Cell::Id(&r.consent_id);
+        write_csv_row(
+            out,
+            std::iter::once(id).chain(cells.iter().map(|c| Cell::Text(c))),
+        )
     }
 }
 
-/// RFC 4180 quoting; a cell a spreadsheet would run as a formula gets a leading `'`.
+/// One CSV cell.
+enum Cell<'a> {
+    /// Free text: a spreadsheet might run it as a formula.
+    Text(&'a str),
+    /// A consent id: only A-Z a-z 0-9 - _, so no formula, and it must stay exactly as it is
+    /// for an erasure request to find the visitor.
+    Id(&'a ConsentId),
+}
+
+/// RFC 4180 quoting; a text a spreadsheet would run as a formula gets a leading `'`.
 fn write_csv_row<'a>(
     out: &mut impl Write,
-    cells: impl Iterator<Item = &'a str>,
+    cells: impl Iterator<Item = Cell<'a>>,
 ) -> std::io::Result<()> {
     for (i, cell) in cells.enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
+        let cell = match cell {
+            Cell::Id(id) => {
+                out.write_all(id.as_str().as_bytes())?;
+                continue;
+            }
+            Cell::Text(text) => text,
+        };
         let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
         let quote = formula || cell.contains([',', '"', '\n', '\r']);
         if quote {
@@ -252,7 +287,7 @@ mod tests {
 
     fn row(cells: &[&str]) -> String {
         let mut out = Vec::new();
-        write_csv_row(&mut out, cells.iter().copied()).expect("writes to memory");
+        write_csv_row(&mut out, cells.iter().map(|c| Cell::Text(c))).expect("writes to memory");
         String::from_utf8(out).expect("utf-8")
     }
 
@@ -270,6 +305,17 @@ mod tests {
     }
 
     #[test]
+    fn a_consent_id_is_written_exactly_even_when_it_starts_with_a_dash() {
+        let id = ConsentId::parse("-0Ab_cdefghijklmnopqrstuvw").expect("a valid id");
+        let mut out = Vec::new();
+
+        write_csv_row(&mut out, [Cell::Id(&id), Cell::Text("-x")].into_iter())
+            .expect("writes to memory");
+
+        assert_eq!(out, b"-0Ab_cdefghijklmnopqrstuvw,\"'-x\"\r\n");
+    }
+
+    #[test]
     fn a_date_as_until_includes_that_day() {
         let range = TimeRange::parse(Some("2026-11-01"), Some("2026-11-01")).expect("valid");
         let (start, end) = range.keys();
@@ -279,5 +325,15 @@ mod tests {
             day
         );
         assert!(TimeRange::parse(Some("yesterday"), None).is_err());
+        assert!(TimeRange::parse(Some("2026-11-02"), Some("2026-11-01")).is_err());
+    }
+
+    #[test]
+    fn a_far_future_until_covers_everything_instead_of_nothing() {
+        for until in ["9999-12-31", "2600-01-01T00:00:00Z"] {
+            let range = TimeRange::parse(None, Some(until)).expect("valid");
+            let (_, end) = range.keys();
+            assert_eq!(end, Some(keys::time_bound(u64::MAX)), "{until}");
+        }
     }
 }

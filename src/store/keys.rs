@@ -10,6 +10,12 @@ pub(crate) fn time_key(nanos: u64, unique: u64) -> TimeKey {
     key
 }
 
+/// Nanoseconds since the epoch of `t`, saturated to what a key holds: 0 before 1970, `u64::MAX`
+/// after 2554, so a far bound still covers every record instead of wrapping to none.
+pub(crate) fn nanos(t: time::OffsetDateTime) -> u64 {
+    u64::try_from(t.unix_timestamp_nanos().max(0)).unwrap_or(u64::MAX)
+}
+
 /// The first key at or after `nanos`: the bound of a time range.
 pub(crate) fn time_bound(nanos: u64) -> TimeKey {
     time_key(nanos, 0)
@@ -60,6 +66,14 @@ mod tests {
         ];
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(nanos_of(&time_key(42, 7)), 42);
+    }
+
+    #[test]
+    fn times_outside_the_key_range_saturate() {
+        let far = time::macros::datetime!(9999-12-31 0:00 UTC);
+        assert_eq!(nanos(far), u64::MAX);
+        assert_eq!(nanos(time::macros::datetime!(1969-12-31 0:00 UTC)), 0);
+        assert_eq!(nanos(time::OffsetDateTime::UNIX_EPOCH), 0);
     }
 
     #[test]

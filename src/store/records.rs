@@ -53,7 +53,7 @@ impl Store {
     /// Stores a record; answers once it is flushed to disk, with the JSON that was stored.
     pub async fn append(&self, record: &ConsentRecord) -> Result<Vec<u8>, StoreError> {
         let value = serde_json::to_vec(record)?;
-        let nanos = u64::try_from(record.recorded_at.unix_timestamp_nanos()).unwrap_or(0);
+        let nanos = keys::nanos(record.recorded_at);
         let (reply, answer) = oneshot::channel();
         let write = super::commit::Write {
             nanos,
@@ -172,7 +172,7 @@ impl Store {
     /// Blocking.
     pub fn purge_before(&self, cutoff: OffsetDateTime) -> Result<usize, StoreError> {
         let trees = self.shared.trees()?;
-        let end = keys::time_bound(u64::try_from(cutoff.unix_timestamp_nanos()).unwrap_or(0));
+        let end = keys::time_bound(keys::nanos(cutoff));
         let mut purged = 0;
         loop {
             let mut pairs = Vec::with_capacity(BATCH);
@@ -274,8 +274,7 @@ fn count(
     start: OffsetDateTime,
     end: OffsetDateTime,
 ) -> Result<DayStats, StoreError> {
-    let nanos = |t: OffsetDateTime| u64::try_from(t.unix_timestamp_nanos()).unwrap_or(0);
-    let range = keys::time_bound(nanos(start))..keys::time_bound(nanos(end));
+    let range = keys::time_bound(keys::nanos(start))..keys::time_bound(keys::nanos(end));
     let mut day = DayStats::default();
     for entry in trees.records.range(range) {
         let (_, value) = entry?;

@@ -76,6 +76,74 @@ async fn the_admin_api_refuses_a_missing_or_wrong_token_with_401() {
     }
 }
 
+/// Queries the admin API cannot parse: a repeated key, a number that is not one.
+const BAD_QUERIES: [&str; 3] = [
+    "/api/v1/admin/stats?days=abc",
+    "/api/v1/admin/consents?since=2026-01-01&since=2026-02-01",
+    "/api/v1/admin/consents?format=csv&format=ndjson",
+];
+
+#[actix_rt::test]
+async fn a_malformed_admin_query_is_judged_only_after_the_token() {
+    let closed = spawn_app_configured(SMALL, |s| s.admin_token = None).await;
+    let open = spawn().await;
+
+    for path in BAD_QUERIES {
+        let (status, _) = call(&closed, "GET", path, Some(TOKEN)).await;
+        assert_eq!(status, 404, "no token configured: {path}");
+        let (status, body) = call(&open, "GET", path, None).await;
+        assert_eq!(status, 401, "no token given: {path}: {body}");
+        let (status, body) = call(&open, "GET", path, Some(TOKEN)).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        let error: Value = serde_json::from_str(&body).expect("a JSON error");
+        assert!(
+            error["error"].is_string() && error["message"].is_string(),
+            "{body}"
+        );
+    }
+    let (_, body) = admin_get(&open, "/api/v1/admin/stats?days=abc").await;
+    let error: Value = serde_json::from_str(&body).expect("a JSON error");
+    assert_eq!(error["field"], "days", "{body}");
+}
+
+#[actix_rt::test]
+async fn an_export_whose_since_is_not_before_its_until_is_refused() {
+    let app = spawn().await;
+    record(&app, 1, "custom", &[]).await;
+
+    for query in [
+        "since=2026-11-02&until=2026-11-01",
+        "since=2026-11-01T12:00:00Z&until=2026-11-01T11:00:00Z",
+    ] {
+        let (status, body) = admin_get(&app, &format!("/api/v1/admin/consents?{query}")).await;
+
+        assert_eq!(status, 400, "{query}: {body}");
+        let error: Value = serde_json::from_str(&body).expect("a JSON error");
+        assert_eq!(error["error"], "invalid-range", "{body}");
+        assert_eq!(error["field"], "since", "{body}");
+    }
+}
+
+#[actix_rt::test]
+async fn the_bearer_scheme_is_matched_in_any_case() {
+    let app = spawn().await;
+
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let mut res = app
+            .client
+            .get(app.url("/api/v1/admin/stats"))
+            .insert_header(("Authorization", format!("{scheme} {TOKEN}")))
+            .send()
+            .await
+            .expect("request sent");
+        let body = res.body().await.expect("body read");
+
+        assert_eq!(res.status().as_u16(), 200, "{scheme}: {body:?}");
+    }
+    let (status, _) = call(&app, "GET", "/api/v1/admin/stats", Some("")).await;
+    assert_eq!(status, 401);
+}
+
 #[actix_rt::test]
 async fn the_export_streams_every_record_as_ndjson_in_time_order() {
     let app = spawn().await;
@@ -110,6 +178,8 @@ async fn the_export_honours_since_and_until() {
         (format!("until={yesterday}"), 0),
         (format!("since={yesterday}&until={tomorrow}"), 2),
         ("since=2000-01-01T00:00:00Z".to_owned(), 2),
+        ("until=9999-12-31".to_owned(), 2),
+        ("until=2600-01-01T00:00:00Z".to_owned(), 2),
     ];
     for (query, expected) in cases {
         let (status, body) = admin_get(&app, &format!("/api/v1/admin/consents?{query}")).await;
@@ -156,6 +226,32 @@ async fn the_csv_export_has_one_column_per_category_and_quotes_what_it_must() {
         lines[1]
     );
     assert!(lines[1].ends_with(",false,true,true"), "{}", lines[1]);
+}
+
+#[actix_rt::test]
+async fn the_csv_export_gives_each_consent_id_exactly_so_it_can_be_erased() {
+    let app = spawn().await;
+    let id = record(&app, 1, "custom", &[]).await[0]["consent_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    let (status, csv) = admin_get(&app, "/api/v1/admin/consents?format=csv").await;
+
+    assert_eq!(status, 200, "{csv}");
+    let row = csv.split("\r\n").nth(1).expect("a record row");
+    let exported = row.split(',').next().expect("a first cell");
+    assert_eq!(exported, id);
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/admin/consents/{exported}"),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (gone, _, _) = app.get(&format!("/api/v1/consents/{id}")).await;
+    assert_eq!(gone, 404);
 }
 
 #[actix_rt::test]

@@ -124,6 +124,14 @@ fn every_rule_is_enforced_with_its_line_and_a_fix() {
             &["declared twice", "first on line"],
         ),
         (
+            "same cookie twice, its domain written differently",
+            format!(
+                "{SMALL}\n[[cookie]]\nname = \"sid\"\ncategory = \"necessary\"\ndomain = \".shop.example\"\npurpose = \"a\"\nexpires = \"1 day\"\n\n[[cookie]]\nname = \"sid\"\ncategory = \"necessary\"\ndomain = \"SHOP.Example\"\npurpose = \"b\"\nexpires = \"1 day\"\n"
+            ),
+            "name = \"sid\"\ncategory = \"necessary\"\ndomain = \"SHOP.Example\"",
+            &["cookie \"sid\" is declared twice", "first on line"],
+        ),
+        (
             "bad lifetime",
             edit("expires = \"13 months\"", "expires = \"13 moons\""),
             "expires = \"13 moons\"",
@@ -161,6 +169,51 @@ fn every_rule_is_enforced_with_its_line_and_a_fix() {
             ),
             "privacy_url = \"ftp:",
             &["privacy_url", "not an absolute http(s) URL"],
+        ),
+        (
+            "url with a user name and password",
+            edit(
+                "url = \"https://www.example.com\"",
+                "url = \"https://user:pass@www.example.com/\"",
+            ),
+            "url = \"https://user:pass@",
+            &["\"url\" in [site]", "user name or password"],
+        ),
+        (
+            "privacy_url whose apparent host is user info",
+            edit(
+                "privacy_url = \"https://policies.google.com/privacy\"",
+                "privacy_url = \"https://policies.google.com:80@evil.example/x\"",
+            ),
+            "privacy_url = ",
+            &["privacy_url", "user name or password"],
+        ),
+        (
+            "origin with user info",
+            edit(
+                "origins = [\"https://www.example.com\"]",
+                "origins = [\"https://me@www.example.com\"]",
+            ),
+            "origins = [",
+            &["not an origin", "user name or password"],
+        ),
+        (
+            "url with a port out of range",
+            edit(
+                "url = \"https://www.example.com\"",
+                "url = \"https://www.example.com:70000\"",
+            ),
+            "url = \"https://www.example.com:70000",
+            &["\"url\" in [site]", "port", "0 to 65535"],
+        ),
+        (
+            "origin with a port that is not a number",
+            edit(
+                "origins = [\"https://www.example.com\"]",
+                "origins = [\"https://www.example.com:https\"]",
+            ),
+            "origins = [",
+            &["not an origin", "port"],
         ),
         (
             "origin with a path",

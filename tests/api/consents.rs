@@ -250,6 +250,30 @@ async fn the_page_is_kept_without_its_query_or_fragment() {
 }
 
 #[actix_rt::test]
+async fn the_page_is_kept_without_a_user_name_or_password() {
+    let app = spawn().await;
+    let cases = [
+        (
+            "https://visitor:s3cret@www.example.com:8443/account?session=x",
+            "https://www.example.com:8443/account",
+        ),
+        (
+            "https://www.example.com:80@evil.example/x",
+            "https://evil.example/x",
+        ),
+    ];
+    for (page, kept) in cases {
+        let mut body = decision(&app, "en", "custom", &[]).await;
+        body["page"] = json!(page);
+
+        let answer = post(&app, &body, &[]).await;
+
+        assert_eq!(answer.status, 201, "{page}: {}", answer.json);
+        assert_eq!(answer.json["page"], kept, "{page}");
+    }
+}
+
+#[actix_rt::test]
 async fn the_ip_is_kept_only_as_a_prefix_and_forwarded_for_is_ignored_by_default() {
     let app = spawn().await;
     let body = decision(&app, "en", "custom", &[]).await;
@@ -427,6 +451,18 @@ async fn every_bad_input_is_refused_naming_its_field_and_stores_nothing() {
             "invalid-consent-id",
         ),
         (
+            "misspelled consent_id",
+            with("consentid", json!("k3Jd0123456789abcdefghij")),
+            "consentid",
+            "unknown-field",
+        ),
+        (
+            "misspelled language",
+            with("langauge", json!("en")),
+            "langauge",
+            "unknown-field",
+        ),
+        (
             "relative page",
             with("page", json!("/products")),
             "page",
@@ -435,6 +471,18 @@ async fn every_bad_input_is_refused_naming_its_field_and_stores_nothing() {
         (
             "script page",
             with("page", json!("javascript:alert(1)")),
+            "page",
+            "invalid-page",
+        ),
+        (
+            "page with a malformed host",
+            with("page", json!("https://www.exa_mple.com:99/p")),
+            "page",
+            "invalid-page",
+        ),
+        (
+            "page with a port out of range",
+            with("page", json!("https://www.example.com:99999/p")),
             "page",
             "invalid-page",
         ),
@@ -478,6 +526,25 @@ async fn every_bad_input_is_refused_naming_its_field_and_stores_nothing() {
         );
     }
     assert_eq!(stored(&app).await, 0);
+}
+
+#[actix_rt::test]
+async fn a_misspelled_field_is_refused_with_the_name_it_meant() {
+    let app = spawn().await;
+    let mut body = decision(&app, "en", "custom", &[]).await;
+    body["consentid"] = json!("k3Jd0123456789abcdefghij");
+
+    let answer = post(&app, &body, &[]).await;
+
+    assert_eq!(answer.status, 400, "{}", answer.json);
+    assert_eq!(answer.json["field"], "consentid");
+    assert!(
+        answer.json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did you mean \"consent_id\"?")),
+        "{}",
+        answer.json
+    );
 }
 
 #[actix_rt::test]
@@ -545,6 +612,27 @@ async fn a_post_from_an_origin_outside_the_registry_is_refused_with_403() {
     }
     assert!(foreign.headers.get("access-control-allow-origin").is_none());
     assert_eq!(stored(&app).await, 0);
+}
+
+#[actix_rt::test]
+async fn a_registry_origin_written_with_its_default_port_matches_what_browsers_send() {
+    let registry = SMALL.replace(
+        "origins = [\"https://www.example.com\"]",
+        "origins = [\"https://www.example.com:443\"]",
+    );
+    let app = spawn_app_configured(&registry, |s| s.rate_limit = None).await;
+    let body = decision(&app, "en", "custom", &[]).await;
+
+    let answer = post(&app, &body, &[]).await;
+
+    assert_eq!(answer.status, 201, "{}", answer.json);
+    assert_eq!(
+        answer
+            .headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some(ORIGIN)
+    );
 }
 
 #[actix_rt::test]

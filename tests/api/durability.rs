@@ -362,6 +362,7 @@ async fn the_export_command_writes_the_records_of_a_stopped_service() {
     let ndjson = export(&[]);
     let csv = export(&["--format", "csv", "--since", "2000-01-01"]);
     let none = export(&["--until", "2000-01-01"]);
+    let far = export(&["--until", "9999-12-31"]);
     let bad = export(&["--since", "soon"]);
 
     assert!(
@@ -389,6 +390,11 @@ async fn the_export_command_writes_the_records_of_a_stopped_service() {
     let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
     assert!(csv.starts_with("consent_id,recorded_at,"));
     assert_eq!(csv.lines().count(), acked.len() + 1);
+    assert_eq!(
+        String::from_utf8_lossy(&far.stdout).lines().count(),
+        acked.len(),
+        "a far-future --until exports everything"
+    );
     assert!(none.status.success());
     assert!(none.stdout.is_empty());
     assert!(!while_running.status.success());

@@ -5,6 +5,7 @@ mod check;
 mod consents;
 mod durability;
 mod helpers;
+mod http;
 mod policy;
 mod registry_api;
 mod reload;

@@ -248,3 +248,26 @@ async fn the_page_stylesheet_is_served_with_revalidation() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 304);
 }
+
+#[actix_web::test]
+async fn a_malformed_query_is_answered_with_a_json_error() {
+    let app = spawn_app(SMALL).await;
+
+    let (status, headers, body) = app.get("/cookie-policy?lang=en&lang=fr").await;
+
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        headers
+            .get("content-type")
+            .is_some_and(|v| v.to_str().is_ok_and(|v| v.starts_with("application/json"))),
+        "{headers:?}"
+    );
+    let error: serde_json::Value = serde_json::from_str(&body).expect("a JSON error");
+    assert_eq!(error["error"], "invalid-query");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("lang")),
+        "{body}"
+    );
+}
