@@ -829,6 +829,21 @@ impl Checker<'_> {
                     ),
                 );
             }
+            // The banner deletes a refused category's first-party cookies by name: a name that is
+            // only `*` would take every cookie the page can reach, the required ones too.
+            if !category.required
+                && kind == Kind::Cookie
+                && name.as_str().bytes().all(|b| b == b'*')
+                && site.is_some_and(|site| site.is_first_party(domain.as_deref()))
+            {
+                self.warn(
+                    &s.span,
+                    format!(
+                        "{} matches every first-party cookie: refusing \"{}\" would delete all cookies the page can reach, required ones such as a session too; declare the cookies by name or prefix (e.g. \"_ga_*\")",
+                        s.name, category.id
+                    ),
+                );
+            }
             if privacy_url.is_none()
                 && site.is_some_and(|site| !site.is_first_party(domain.as_deref()))
             {

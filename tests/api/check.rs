@@ -310,7 +310,8 @@ fn warnings_do_not_refuse_the_file() {
     let src = edit("expires = \"13 months\"", "expires = \"2 years\"").replace(
         "privacy_url = \"https://policies.google.com/privacy\"",
         "domain = \".google.com\"",
-    ) + "\n[[category]]\nid = \"video\"\ntitle = \"Video\"\ndescription = \"Embedded videos.\"\n";
+    ) + "\n[[category]]\nid = \"video\"\ntitle = \"Video\"\ndescription = \"Embedded videos.\"\n"
+        + "\n[[cookie]]\nname = \"*\"\ncategory = \"analytics\"\npurpose = \"Anything.\"\nexpires = \"1 day\"\n";
     let loaded = parse("cookies.toml", &src).expect("warnings only");
     let warnings: Vec<&str> = loaded
         .warnings
@@ -323,6 +324,7 @@ fn warnings_do_not_refuse_the_file() {
         "CNIL limits audience-measurement cookies to 13 months",
         "third-party domain \".google.com\" but has no privacy_url",
         "optional category \"video\" has no cookies",
+        "matches every first-party cookie: refusing \"analytics\" would delete all cookies",
     ];
     for e in expect {
         assert!(
