@@ -1,10 +1,29 @@
 -- wrk script: POST the decision in $CONSENTRY_BODY (a file) to /api/v1/consents, as the banner
--- does (text/plain, from the registry's origin).
+-- does (text/plain, from the registry's origin), each with the visitor id a banner makes at a
+-- first decision (the time, then random digits), so every record is indexed by its visitor.
 local file = assert(io.open(os.getenv("CONSENTRY_BODY"), "r"))
-wrk.method = "POST"
-wrk.body = file:read("*a")
+local body = file:read("*a")
 file:close()
-wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
-wrk.headers["Origin"] = os.getenv("CONSENTRY_ORIGIN") or "https://www.smartfocus.com"
-wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
-wrk.headers["Sec-GPC"] = "1"
+local headers = {
+  ["Content-Type"] = "text/plain;charset=UTF-8",
+  ["Origin"] = os.getenv("CONSENTRY_ORIGIN") or "https://www.smartfocus.com",
+  ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+  ["Sec-GPC"] = "1",
+}
+local sent = 0
+
+function setup(thread)
+  thread:set("seed", math.random(1, 2 ^ 30))
+end
+
+function init()
+  math.randomseed(seed or os.time())
+end
+
+function request()
+  sent = sent + 1
+  local id = string.format("%010d%06d_%09d_%09d_%09d_%09d", os.time(), sent % 1000000,
+    math.random(0, 999999999), math.random(0, 999999999), math.random(0, 999999999),
+    math.random(0, 999999999))
+  return wrk.format("POST", nil, headers, '{"consent_id":"' .. id .. '",' .. body:sub(2))
+end
