@@ -1,6 +1,6 @@
 -- wrk script: POST the decision in $CONSENTRY_BODY (a file) to /api/v1/consents, as the banner
 -- does (text/plain, from the registry's origin), each with the visitor id a banner makes at a
--- first decision (the time, then random digits), so every record is indexed by its visitor.
+-- first decision (the time, then random numbers), so every record is indexed by its visitor.
 local file = assert(io.open(os.getenv("CONSENTRY_BODY"), "r"))
 local body = file:read("*a")
 file:close()
@@ -22,8 +22,9 @@ end
 
 function request()
   sent = sent + 1
-  local id = string.format("%010d%06d_%09d_%09d_%09d_%09d", os.time(), sent % 1000000,
-    math.random(0, 999999999), math.random(0, 999999999), math.random(0, 999999999),
-    math.random(0, 999999999))
+  -- Like the banner's: 8 characters of time, then four random 32-bit numbers (about 51 in all).
+  local id = string.format("%08x_%d_%d_%d_%d", os.time() * 16 + sent % 16,
+    math.random(0, 4294967295), math.random(0, 4294967295), math.random(0, 4294967295),
+    math.random(0, 4294967295))
   return wrk.format("POST", nil, headers, '{"consent_id":"' .. id .. '",' .. body:sub(2))
 end
