@@ -40,12 +40,14 @@
   const policy = new URL(C.policy_url, origin).href;
 
   // ---- State: the decision kept in the first-party `consentry` cookie.
-  let prior = null;
-  try {
-    // String operations, not a regular expression: the first one used compiles (0.2 ms).
-    const m = ("; " + d.cookie).split("; consentry=")[1];
-    prior = m && JSON.parse(decodeURIComponent(m.split(";")[0]));
-  } catch (e) {}
+  const read = () => {
+    try {
+      // String operations, not a regular expression: the first one used compiles (0.2 ms).
+      const m = ("; " + d.cookie).split("; consentry=")[1];
+      return m && JSON.parse(decodeURIComponent(m.split(";")[0]));
+    } catch (e) {}
+  };
+  let prior = read();
   // Only a decision on this revision, younger than consent_days, spares the visitor a question.
   let state = prior && prior.revision == C.revision && Date.now() - Date.parse(prior.decided_at) < C.consent_days * 864e5 ? prior : null;
   const granted = id => required.includes(id) || !!state && state.accepted.includes(id);
@@ -84,7 +86,8 @@
   }
 
   // Deletes the declared cookies of refused categories on this host and its parent domains, on
-  // every path the page can reach (secure on https, or __Secure- and __Host- ones would stay);
+  // every path the page can reach, each also written secure (or __Secure- and __Host- ones
+  // would stay; a browser that refuses the secure write where it cannot hold them loses none);
   // third-party ones live where the page cannot reach them, and a pixel keeps nothing.
   function wipe() {
     const parts = loc.hostname.split(".");
@@ -93,7 +96,6 @@
     const paths = ["/"];
     let p = "";
     for (const seg of loc.pathname.split("/").filter(Boolean)) paths.push(p += "/" + seg, p + "/");
-    const sec = w.isSecureContext ? ";secure" : "";
     for (const c of cats) {
       if (granted(c.id)) continue;
       // Each on its own: storage the browser blocks must not keep the cookies after it.
@@ -107,7 +109,7 @@
         } else for (const pair of d.cookie.split(/;\s*/)) {
           const n = pair.split("=")[0];
           if (n != NAME && re.test(n)) {
-            for (const dom of doms) for (const path of paths) d.cookie = n + "=;max-age=0;path=" + path + dom + sec;
+            for (const dom of doms) for (const path of paths) for (const sec of ["", ";secure"]) d.cookie = n + "=;max-age=0;path=" + path + dom + sec;
           }
         }
       } catch (e) {}
@@ -130,11 +132,12 @@
     // Taking back every optional category granted before is a withdrawal.
     if (before.length > required.length && accepted.length == required.length) action = "withdraw";
     // The visitor's id is made here, at the first decision, not by the service: every later
-    // decision carries it at once, even one made before an answer came or after the page was
-    // left, so no decision starts a second history. 128 random bits after the time (fixed width
-    // until 2059), which keeps the service's index growing at one end.
+    // decision carries it at once, even one made before an answer came, after the page was
+    // left or in another tab (so the cookie is read again), and none starts a second history.
+    // The time first (fixed width until 2059), so the service's index grows at its ends (one
+    // per id length), then 128 random bits.
     prior = state = {
-      consent_id: prior?.consent_id
+      consent_id: (read() || prior)?.consent_id
         || Date.now().toString(36) + "_" + crypto.getRandomValues(new Uint32Array(4)).join("_"),
       revision: C.revision, accepted, decided_at: new Date().toISOString(),
     };

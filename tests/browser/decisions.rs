@@ -316,3 +316,26 @@ fn decisions_made_before_any_answer_share_one_visitor_id() {
         "the service holds the visitor's whole history under one id"
     );
 }
+
+#[test]
+fn a_decision_made_in_another_tab_meanwhile_lends_this_one_its_visitor_id() {
+    let Some(mut h) = Harness::first_visit() else {
+        return;
+    };
+
+    // Another tab of the site decided while this one still shows the banner.
+    let other = "othertab_0123456789abcdefghij";
+    h.browser.evaluate(&format!(
+        r#"document.cookie = "consentry=" + encodeURIComponent(JSON.stringify({{
+             consent_id: "{other}", revision: "earlier", accepted: ["necessary"],
+             decided_at: new Date().toISOString() }})) + "; path=/""#
+    ));
+    h.click("accept-all");
+
+    let decision = h.decision();
+    assert_eq!(
+        decision["consent_id"], other,
+        "this tab started a second history"
+    );
+    assert_eq!(h.record_of(&decision)["action"], "accept-all");
+}
