@@ -188,9 +188,12 @@
     dismiss: hide,
   };
 
-  // The first layer, or the notice that a Global Privacy Control signal was honoured.
+  // The first layer, or the notice that a Global Privacy Control signal was honoured. The
+  // floating button is its way back, so it waits until the bar is gone (hide() brings it).
   function showBar(title, text, ...buttons) {
     mount();
+    fab?.remove();
+    fab = null;
     bar = h("section", { class: "bar", "aria-labelledby": "cy-t" },
       h("div", { class: "tx" },
         h("small", {}, C.site),
@@ -318,9 +321,6 @@
     else if (C.honor_gpc && navigator.globalPrivacyControl) {
       mount();
       decide([], "gpc");
-      // The notice has its own settings button; the floating one comes when it is dismissed.
-      fab?.remove();
-      fab = null;
       showBar(T.gpc_title, T.gpc_notice, button("settings", T.settings), button("dismiss", T.close));
     } else showBar(T.banner_title, T.banner_text, button("accept-all", T.accept_all),
       button("reject-all", T.reject_all), button("customize", T.customize, "alt"));
