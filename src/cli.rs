@@ -58,9 +58,12 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
-    /// Purge consent records older than this many days.
+    /// Purge consent records older than this many days (30 to 36500; 0 is refused).
     #[arg(long, default_value_t = crate::startup::DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
+    /// Allow a retention under 30 days (records are evidence; short retention is rarely meant).
+    #[arg(long)]
+    allow_short_retention: bool,
     /// Consent posts per second allowed per client address; 0 switches the limit off.
     #[arg(long, default_value_t = 10)]
     rate_limit: u32,
@@ -82,6 +85,7 @@ impl Default for ServeArgs {
             data: "data".into(),
             bind: "127.0.0.1:8080".into(),
             retention_days: crate::startup::DEFAULT_RETENTION_DAYS,
+            allow_short_retention: false,
             rate_limit: 10,
             rate_burst: 60,
             trust_forwarded_for: false,
@@ -107,6 +111,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         .ok()
         .filter(|t| !t.is_empty());
     settings.retention = std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400);
+    settings.allow_short_retention = args.allow_short_retention;
     settings.rate_limit = (args.rate_limit > 0).then_some(crate::startup::RateLimit {
         per_second: args.rate_limit,
         burst: args.rate_burst,

@@ -22,14 +22,19 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
-    /// Records older than this are purged (see the README's "Retention").
+    /// Records older than this are purged (see the README's "Retention"); checked at start
+    /// against `MIN_RETENTION_DAYS` and `MAX_RETENTION_DAYS`.
     pub retention: Duration,
+    /// Allows a retention shorter than `MIN_RETENTION_DAYS` (never zero).
+    pub allow_short_retention: bool,
     /// How often the retention purge runs.
     pub purge_every: Duration,
     /// Consent posts per second per client address, with bursts; `None` switches it off.
     pub rate_limit: Option<RateLimit>,
     /// Trust the last `X-Forwarded-For` entry as the client address (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// How long an export may wait for its client to take the next chunk before it is cut.
+    pub export_stall: Duration,
 }
 
 /// A client may post `per_second` decisions a second on average, `burst` at once.
@@ -41,6 +46,11 @@ pub struct RateLimit {
 
 /// Five years: see the README's "Retention" for why.
 pub const DEFAULT_RETENTION_DAYS: u32 = 1826;
+/// Shorter retentions are refused unless `allow_short_retention` says it is meant: a record
+/// kept a few days proves little, and `0` reads to many operators as "keep forever".
+pub const MIN_RETENTION_DAYS: u32 = 30;
+/// A century; longer is a typo, and far past what a date can subtract.
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
 impl Settings {
     pub fn new(config: impl Into<PathBuf>, data: impl Into<PathBuf>, bind: &str) -> Settings {
@@ -51,12 +61,14 @@ impl Settings {
             admin_token: None,
             workers: None,
             retention: Duration::from_secs(u64::from(DEFAULT_RETENTION_DAYS) * 86_400),
+            allow_short_retention: false,
             purge_every: Duration::from_secs(3600),
             rate_limit: Some(RateLimit {
                 per_second: 10,
                 burst: 60,
             }),
             trust_forwarded_for: false,
+            export_stall: Duration::from_secs(30),
         }
     }
 }
@@ -70,6 +82,8 @@ pub struct State {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("{0}")]
+    Retention(#[from] RetentionError),
     #[error("{0}")]
     Registry(#[from] LoadError),
     #[error("{0}")]
@@ -88,6 +102,40 @@ pub enum StartError {
     },
 }
 
+/// A retention the service refuses to start with.
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionError {
+    #[error(
+        "--retention-days 0 would delete every consent record, including those just \
+         acknowledged; records are evidence: keep them {DEFAULT_RETENTION_DAYS} days (the \
+         default) or as long as your lawyers say"
+    )]
+    Zero,
+    #[error(
+        "--retention-days {days} is under {MIN_RETENTION_DAYS} days: records would be gone before \
+         anyone could ask for them; add --allow-short-retention if that is really meant"
+    )]
+    TooShort { days: u64 },
+    #[error("--retention-days {days} is over {MAX_RETENTION_DAYS} days (a century)")]
+    TooLong { days: u64 },
+}
+
+impl Settings {
+    /// Refuses a retention that would destroy evidence by mistake, or overflow a date.
+    pub fn check_retention(&self) -> Result<(), RetentionError> {
+        let days = self.retention.as_secs() / 86_400;
+        if self.retention.is_zero() {
+            Err(RetentionError::Zero)
+        } else if days > u64::from(MAX_RETENTION_DAYS) {
+            Err(RetentionError::TooLong { days })
+        } else if days < u64::from(MIN_RETENTION_DAYS) && !self.allow_short_retention {
+            Err(RetentionError::TooShort { days })
+        } else {
+            Ok(())
+        }
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -97,6 +145,7 @@ pub struct Application {
 impl Application {
     /// Loads and checks everything, then binds; any problem is a start-up error.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
+        settings.check_retention()?;
         let loaded = registry::load_file(&settings.config)?;
         log_warnings(&loaded);
         let store = Store::open(&settings.data)?;
@@ -218,11 +267,33 @@ fn maintain(store: &Store, settings: &Settings, limit: Option<crate::routes::con
     }
 }
 
+/// A purge removing more than this share of the store is logged as a warning: that is a
+/// retention set by mistake, or a clock that jumped, more often than records coming of age.
+const PURGE_WARN_SHARE: f64 = 0.5;
+
 fn purge(store: &Store, retention: Duration) {
-    let cutoff = time::OffsetDateTime::now_utc() - retention;
+    // Checked at start, but a clock far in the past must not kill the upkeep thread either.
+    let Some(cutoff) = time::OffsetDateTime::now_utc()
+        .checked_sub(time::Duration::try_from(retention).unwrap_or(time::Duration::MAX))
+    else {
+        return;
+    };
     match store.purge_before(cutoff) {
         Ok(0) => {}
-        Ok(count) => tracing::info!(count, %cutoff, "purged consent records past the retention"),
+        Ok(count) => {
+            let left = store.count().unwrap_or(0);
+            let share = count as f64 / (count + left) as f64;
+            if share > PURGE_WARN_SHARE {
+                tracing::warn!(
+                    count,
+                    left,
+                    %cutoff,
+                    "purged more than half of the consent records in one run; check --retention-days and the clock"
+                );
+            } else {
+                tracing::info!(count, %cutoff, "purged consent records past the retention");
+            }
+        }
         Err(e) => tracing::error!(error = %e, "retention purge failed; will retry"),
     }
 }

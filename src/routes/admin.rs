@@ -103,19 +103,33 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
     // A bounded channel between the reading thread and the response: the reader waits while the
     // client is slow, so memory stays at a few chunks however large the export.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    let stall = state.settings.export_stall;
+    // Set when the export stopped short: the response then ends with an error, so the
+    // connection is cut instead of closing the body as if it were complete.
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let failure = failed.clone();
     actix_web::rt::task::spawn_blocking(move || {
         let mut sink = ChunkSink {
             tx,
             buf: Vec::with_capacity(EXPORT_CHUNK),
+            stall,
         };
         match exporter.write_to(&mut sink) {
             Ok(count) => tracing::info!(count, "export finished"),
-            Err(e) => tracing::warn!(error = %e, "export stopped"),
+            Err(e) => {
+                failure.store(true, std::sync::atomic::Ordering::SeqCst);
+                tracing::warn!(error = %e, "export stopped");
+            }
         }
     });
     let body = futures_util::stream::poll_fn(move |cx| {
-        rx.poll_recv(cx)
-            .map(|chunk| chunk.map(Ok::<_, std::io::Error>))
+        rx.poll_recv(cx).map(|chunk| match chunk {
+            Some(chunk) => Some(Ok(chunk)),
+            None if failed.load(std::sync::atomic::Ordering::SeqCst) => Some(Err(
+                std::io::Error::other("the export stopped before its end"),
+            )),
+            None => None,
+        })
     });
     let stamp = OffsetDateTime::now_utc().date();
     Ok(HttpResponse::Ok()
@@ -131,10 +145,13 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
         .streaming(body))
 }
 
-/// Hands the export to the response in chunks; fails once the client has gone.
+/// Hands the export to the response in chunks; fails once the client has gone, or has taken
+/// longer than `stall` to take one chunk (a client that stops reading must not keep an export
+/// thread, and its buffers, forever).
 struct ChunkSink {
     tx: tokio::sync::mpsc::Sender<Bytes>,
     buf: Vec<u8>,
+    stall: std::time::Duration,
 }
 
 impl std::io::Write for ChunkSink {
@@ -154,9 +171,39 @@ impl std::io::Write for ChunkSink {
             &mut self.buf,
             Vec::with_capacity(EXPORT_CHUNK),
         ));
-        self.tx
-            .blocking_send(chunk)
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+        send_within(&self.tx, chunk, self.stall)
+    }
+}
+
+/// Sends from a blocking thread, giving up after `limit`; polls with a growing pause, since
+/// tokio's channel offers a deadline only to async senders.
+fn send_within(
+    tx: &tokio::sync::mpsc::Sender<Bytes>,
+    mut chunk: Bytes,
+    limit: std::time::Duration,
+) -> std::io::Result<()> {
+    use tokio::sync::mpsc::error::TrySendError;
+    let deadline = std::time::Instant::now() + limit;
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        match tx.try_send(chunk) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Closed(_)) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::BrokenPipe,
+                    "the client went away",
+                ));
+            }
+            Err(TrySendError::Full(back)) => chunk = back,
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the client read nothing for {} s", limit.as_secs()),
+            ));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(50));
     }
 }
 

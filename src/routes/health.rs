@@ -3,16 +3,17 @@ use actix_web::{HttpResponse, web};
 use crate::error::AppError;
 use crate::startup::State;
 
-/// `200 ok` only when the store takes a durable write.
+/// `200 ok` only when the store takes a durable write; `Consentry-Probed-At` says when the
+/// shared probe behind the answer wrote (at most once a second, whatever the callers).
 #[tracing::instrument(skip_all)]
 pub(crate) async fn healthz(state: web::Data<State>) -> Result<HttpResponse, AppError> {
-    let store = state.store.clone();
-    web::block(move || store.check_writable())
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::Unavailable)?;
+    let probed = state.store.health().await.map_err(AppError::Unavailable)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Consentry-Probed-At",
+            crate::consent::millis::format(probed),
+        ))
         .body("ok"))
 }

@@ -2,6 +2,7 @@
 //! column per category), written as it is read so memory stays flat however many records.
 
 use std::io::Write;
+use std::ops::Bound;
 
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
@@ -128,6 +129,10 @@ pub struct Exporter {
     categories: Vec<String>,
 }
 
+/// Records read from the database at a time, and the bytes that end a batch early.
+const READ_BATCH: usize = 512;
+const READ_BYTES: usize = 256 * 1024;
+
 const CSV_COLUMNS: [&str; 11] = [
     "consent_id",
     "recorded_at",
@@ -175,13 +180,16 @@ impl Exporter {
     }
 
     /// Writes every record in the range; returns how many. Blocking.
+    ///
+    /// Reads a batch at a time and lets go of the database while it writes: a client that
+    /// reads slowly (or not at all) must not keep the store from reopening after a failure,
+    /// which needs every handle on the old database dropped.
     pub fn write_to(&self, out: &mut impl Write) -> Result<u64, ExportError> {
-        let trees = self.store.shared.trees()?;
         let (start, end) = self.range.keys();
-        let iter = match end {
-            Some(end) => trees.records.range(start..end),
-            None => trees.records.range(start..),
-        };
+        let end = end.map_or(Bound::Unbounded, |e| {
+            Bound::Excluded(sled::IVec::from(&e[..]))
+        });
+        let mut from = Bound::Included(sled::IVec::from(&start[..]));
         if self.format == ExportFormat::Csv {
             let header: Vec<&str> = CSV_COLUMNS
                 .iter()
@@ -191,25 +199,49 @@ impl Exporter {
             write_csv_row(out, header.iter().map(|h| Cell::Text(h)))?;
         }
         let mut count = 0;
-        for entry in iter {
-            let (_, value) = entry.map_err(StoreError::from)?;
-            match self.format {
-                ExportFormat::Ndjson => {
-                    out.write_all(&value)?;
-                    out.write_all(b"\n")?;
+        loop {
+            let batch = self.read_batch((from.clone(), end.clone()))?;
+            let Some((last, _)) = batch.last() else {
+                break;
+            };
+            from = Bound::Excluded(last.clone());
+            for (_, value) in &batch {
+                match self.format {
+                    ExportFormat::Ndjson => {
+                        out.write_all(value)?;
+                        out.write_all(b"\n")?;
+                    }
+                    ExportFormat::Csv => {
+                        let record: ConsentRecord =
+                            serde_json::from_slice(value).map_err(StoreError::from)?;
+                        self.write_csv_record(out, &record)?;
+                    }
                 }
-                ExportFormat::Csv => {
-                    let record: ConsentRecord =
-                        serde_json::from_slice(&value).map_err(StoreError::from)?;
-                    self.write_csv_record(out, &record)?;
-                }
+                count += 1;
             }
-            count += 1;
         }
-        drop(trees);
         super::release_free_memory();
         out.flush()?;
         Ok(count)
+    }
+
+    /// The next records of the range, up to `READ_BATCH` of them or `READ_BYTES`.
+    fn read_batch(
+        &self,
+        range: (Bound<sled::IVec>, Bound<sled::IVec>),
+    ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
+        let trees = self.store.shared.trees()?;
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for entry in trees.records.range(range) {
+            let (key, value) = entry?;
+            bytes += value.len();
+            batch.push((key, value));
+            if batch.len() >= READ_BATCH || bytes >= READ_BYTES {
+                break;
+            }
+        }
+        Ok(batch)
     }
 
     fn write_csv_record(&self, out: &mut impl Write, r: &ConsentRecord) -> std::io::Result<()> {

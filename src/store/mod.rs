@@ -120,6 +120,19 @@ pub(crate) struct Shared {
     terms: RwLock<HashMap<String, Arc<Terms>>>,
     /// Counts of whole past days, for stats (see `Store::stats`).
     days: Mutex<HashMap<time::Date, records::DayStats>>,
+    /// The last health probe: callers within `PROBE_EVERY` of it share it, so a flood of
+    /// `/healthz` costs one durable write a second, not one each.
+    probe: tokio::sync::Mutex<Option<Probe>>,
+}
+
+/// How long a health probe's answer is shared.
+const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+#[derive(Clone, Copy)]
+struct Probe {
+    at: std::time::Instant,
+    stamp: time::OffsetDateTime,
+    ok: bool,
 }
 
 impl Shared {
@@ -196,19 +209,15 @@ impl Store {
             source,
         };
         std::fs::create_dir_all(dir).map_err(folder)?;
-        let format_path = dir.join(FORMAT_FILE);
-        match std::fs::read_to_string(&format_path) {
-            Ok(found) if found == FORMAT => {}
-            Ok(found) => {
+        match check_format(dir) {
+            Ok(()) => {}
+            Err(FormatError::Io(e)) => return Err(folder(e)),
+            Err(FormatError::Other(found)) => {
                 return Err(StoreError::Format {
                     path: dir.to_path_buf(),
-                    found: found.trim().to_owned(),
+                    found,
                 });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::write(&format_path, FORMAT).map_err(folder)?;
-            }
-            Err(e) => return Err(folder(e)),
         }
         keep_large_buffers_out_of_the_heap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -219,6 +228,7 @@ impl Store {
             writer: Mutex::new(tx),
             terms: RwLock::new(HashMap::new()),
             days: Mutex::new(HashMap::new()),
+            probe: tokio::sync::Mutex::new(None),
         });
         shared.install(shared.open_trees(0)?);
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
@@ -280,8 +290,43 @@ impl Store {
             .map(|v| v.to_vec()))
     }
 
-    /// Proves the store accepts a durable write.
-    pub fn check_writable(&self) -> Result<(), StoreError> {
+    /// Whether the store takes a durable write: proven by a probe write at most once a second,
+    /// shared by every caller; answers when that probe was made. A store that has failed and is
+    /// recovering answers at once, without a probe.
+    pub async fn health(&self) -> Result<time::OffsetDateTime, StoreError> {
+        let broken = || StoreError::unavailable("it is recovering from a storage failure");
+        if self.shared.commit.is_broken() {
+            return Err(broken());
+        }
+        let mut last = self.shared.probe.lock().await;
+        // Only a success is shared: after a failure the next caller probes again (one at a
+        // time, behind the lock), so a store that has recovered says so at once.
+        let probe = match *last {
+            Some(probe) if probe.ok && probe.at.elapsed() < PROBE_EVERY => probe,
+            _ => {
+                let store = self.clone();
+                let written = blocking(move || store.check_writable()).await;
+                if let Err(e) = &written {
+                    tracing::warn!(error = %e, "health probe: the store refused a durable write");
+                }
+                let probe = Probe {
+                    at: std::time::Instant::now(),
+                    stamp: time::OffsetDateTime::now_utc(),
+                    ok: written.is_ok(),
+                };
+                *last = Some(probe);
+                probe
+            }
+        };
+        if probe.ok {
+            Ok(probe.stamp)
+        } else {
+            Err(StoreError::unavailable("it refused a durable write"))
+        }
+    }
+
+    /// Proves the store accepts a durable write. Blocking.
+    fn check_writable(&self) -> Result<(), StoreError> {
         let trees = self.shared.trees()?;
         trees.db.insert(
             "health",
@@ -291,6 +336,39 @@ impl Store {
         )?;
         self.shared.durable(&trees)
     }
+}
+
+/// Reads the data folder's format, or writes it in a new folder. Read tolerantly (an editor's
+/// CRLF or a lost final newline is still format 1), written durably (a crash on first start
+/// must not leave an empty `FORMAT` that refuses every later start).
+fn check_format(dir: &Path) -> Result<(), FormatError> {
+    let path = dir.join(FORMAT_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(found) if found.trim() == FORMAT.trim() => Ok(()),
+        Ok(found) => Err(FormatError::Other(found.trim().to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            write_durably(dir, FORMAT_FILE, FORMAT.as_bytes()).map_err(FormatError::Io)
+        }
+        Err(e) => Err(FormatError::Io(e)),
+    }
+}
+
+enum FormatError {
+    Io(std::io::Error),
+    Other(String),
+}
+
+/// Write to a temporary file, fsync it, rename it into place, fsync the folder: after a crash
+/// the file is either absent or whole.
+fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let temporary = dir.join(format!(".{name}.tmp"));
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, dir.join(name))?;
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// sled allocates a 512 KiB log buffer per flush and frees it once written. glibc's malloc

@@ -363,9 +363,11 @@ async fn the_dashboard_is_a_page_without_inline_script_or_style() {
 
 #[actix_rt::test]
 async fn records_past_the_retention_are_purged() {
+    let logs = crate::http::capture_logs();
     let app = spawn_app_configured(SMALL, |s| {
         s.rate_limit = None;
         s.retention = Duration::from_secs(1);
+        s.allow_short_retention = true;
         s.purge_every = Duration::from_millis(100);
     })
     .await;
@@ -379,6 +381,12 @@ async fn records_past_the_retention_are_purged() {
         .await;
 
     assert!(purged, "the records are gone after the retention");
+    let logs = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("WARN") && l.contains("purged more than half")),
+        "a purge of the whole store is a warning: {logs}"
+    );
     let (status, _, _) = app.get(&format!("/api/v1/consents/{id}")).await;
     assert_eq!(status, 404);
 }

@@ -14,18 +14,18 @@ use serde_json::{Value, json};
 
 use crate::helpers::SMALL;
 
-const TOKEN: &str = "durability-token";
-const ORIGIN: &str = "https://www.example.com";
+pub(crate) const TOKEN: &str = "durability-token";
+pub(crate) const ORIGIN: &str = "https://www.example.com";
 
 /// The service as its own process, on the data folder of a test.
-struct Service {
-    child: Child,
-    address: String,
-    client: awc::Client,
+pub(crate) struct Service {
+    pub(crate) child: Child,
+    pub(crate) address: String,
+    pub(crate) client: awc::Client,
 }
 
 /// Starts `consentry serve` on a free port and waits until it listens.
-fn start(dir: &Path) -> Service {
+pub(crate) fn start(dir: &Path) -> Service {
     let config = dir.join("cookies.toml");
     if !config.exists() {
         std::fs::write(&config, SMALL).expect("write registry");
@@ -95,7 +95,7 @@ impl Drop for Service {
 }
 
 impl Service {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 
@@ -104,7 +104,7 @@ impl Service {
         drop(self);
     }
 
-    async fn decision(&self) -> String {
+    pub(crate) async fn decision(&self) -> String {
         let mut res = self
             .client
             .get(self.url("/api/v1/registry"))
@@ -123,7 +123,7 @@ impl Service {
     }
 
     /// Posts one decision: the status and, for a 201, the stored record.
-    async fn post(&self, body: &str) -> Result<(u16, Option<Value>), String> {
+    pub(crate) async fn post(&self, body: &str) -> Result<(u16, Option<Value>), String> {
         let mut res = self
             .client
             .post(self.url("/api/v1/consents"))
@@ -140,7 +140,7 @@ impl Service {
         Ok((status, record))
     }
 
-    async fn status(&self, path: &str) -> u16 {
+    pub(crate) async fn status(&self, path: &str) -> u16 {
         match self.client.get(self.url(path)).send().await {
             Ok(res) => res.status().as_u16(),
             Err(_) => 0,
@@ -262,7 +262,7 @@ async fn every_acknowledged_record_survives_a_sigkill_mid_stream() {
 }
 
 /// Sets the service's largest writable file size, as a full disk would (`None`: unlimited).
-fn limit_file_size(service: &Service, bytes: Option<u64>) {
+pub(crate) fn limit_file_size(service: &Service, bytes: Option<u64>) {
     let limit = libc::rlimit {
         rlim_cur: bytes.unwrap_or(libc::RLIM_INFINITY),
         // Only the soft limit: raising a hard limit again needs CAP_SYS_RESOURCE.
@@ -280,7 +280,7 @@ fn limit_file_size(service: &Service, bytes: Option<u64>) {
     assert_eq!(done, 0, "prlimit: {}", std::io::Error::last_os_error());
 }
 
-fn size_of(path: PathBuf) -> u64 {
+pub(crate) fn size_of(path: PathBuf) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 

@@ -100,7 +100,7 @@ async fn a_wrong_method_on_the_closed_admin_surface_is_404() {
 }
 
 /// Everything the service logs while this test binary runs, once `capture_logs` is called.
-fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+pub(crate) fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Arc::new(Mutex::new(Vec::new()));

@@ -11,3 +11,5 @@ mod policy;
 mod registry_api;
 mod reload;
 mod retries;
+mod stalls;
+mod startup;

@@ -72,6 +72,41 @@ async fn health_is_ok_when_the_store_is_writable() {
 }
 
 #[actix_web::test]
+async fn a_flood_of_health_checks_shares_one_probe_write_a_second() {
+    let app = spawn_app(SMALL).await;
+    let probed_at = |headers: &awc::http::header::HeaderMap| {
+        headers
+            .get("consentry-probed-at")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+
+    let burst = futures_util::future::join_all((0..64).map(|_| app.get("/healthz"))).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, later, _) = app.get("/healthz").await;
+
+    assert!(
+        burst
+            .iter()
+            .all(|(status, _, body)| *status == 200 && body == "ok")
+    );
+    let mut probes: Vec<String> = burst.iter().filter_map(|(_, h, _)| probed_at(h)).collect();
+    assert_eq!(probes.len(), 64, "every answer names its probe");
+    probes.sort();
+    probes.dedup();
+    assert!(
+        probes.len() <= 2,
+        "64 checks made {} probe writes",
+        probes.len()
+    );
+    let later = probed_at(&later).expect("named");
+    assert!(
+        probes.iter().all(|p| *p < later),
+        "a check a second later probes anew"
+    );
+}
+
+#[actix_web::test]
 async fn the_demo_page_links_the_policy() {
     let app = spawn_app(SMALL).await;
     let (status, headers, body) = app.get("/").await;
