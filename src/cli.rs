@@ -33,8 +33,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ExportArgs {
-    /// The data folder the service writes to.
-    #[arg(long)]
+    /// The data folder the service writes to (the same default as `serve`).
+    #[arg(long, env = "CONSENTRY_DATA", default_value = DEFAULT_DATA)]
     data: PathBuf,
     /// First day (2026-11-01) or time (RFC 3339) to include.
     #[arg(long)]
@@ -47,57 +47,55 @@ struct ExportArgs {
     format: String,
 }
 
+/// Defaults, written once: `cargo run` with no arguments serves with these too.
+const DEFAULT_CONFIG: &str = "cookies.toml";
+const DEFAULT_DATA: &str = "data";
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Every flag can also come from the environment, as services are configured in containers
+/// and systemd units; a flag given on the command line wins.
 #[derive(clap::Args)]
 struct ServeArgs {
     /// The registry file.
-    #[arg(long, default_value = "cookies.toml")]
+    #[arg(long, env = "CONSENTRY_CONFIG", default_value = DEFAULT_CONFIG)]
     config: PathBuf,
     /// The data folder (consent records, snapshots).
-    #[arg(long, default_value = "data")]
+    #[arg(long, env = "CONSENTRY_DATA", default_value = DEFAULT_DATA)]
     data: PathBuf,
     /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "CONSENTRY_BIND", default_value = DEFAULT_BIND)]
     bind: String,
     /// Purge consent records older than this many days (30 to 36500; 0 is refused).
-    #[arg(long, default_value_t = crate::startup::DEFAULT_RETENTION_DAYS)]
+    #[arg(long, env = "CONSENTRY_RETENTION_DAYS", default_value_t = crate::startup::DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
     /// Allow a retention under 30 days (records are evidence; short retention is rarely meant).
-    #[arg(long)]
+    #[arg(long, env = "CONSENTRY_ALLOW_SHORT_RETENTION")]
     allow_short_retention: bool,
     /// Consent posts per second allowed per client address; 0 switches the limit off.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, env = "CONSENTRY_RATE_LIMIT", default_value_t = 10)]
     rate_limit: u32,
     /// Consent posts a client may send at once before the per-second rate applies.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, env = "CONSENTRY_RATE_BURST", default_value_t = 60)]
     rate_burst: u32,
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).
-    #[arg(long)]
+    #[arg(long, env = "CONSENTRY_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
     /// HTTP worker threads (default: one per core).
-    #[arg(long)]
+    #[arg(long, env = "CONSENTRY_WORKERS")]
     workers: Option<usize>,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        ServeArgs {
-            config: "cookies.toml".into(),
-            data: "data".into(),
-            bind: "127.0.0.1:8080".into(),
-            retention_days: crate::startup::DEFAULT_RETENTION_DAYS,
-            allow_short_retention: false,
-            rate_limit: 10,
-            rate_burst: 60,
-            trust_forwarded_for: false,
-            workers: None,
-        }
-    }
+/// `consentry` alone is `consentry serve` with its defaults (and the environment).
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    args: ServeArgs,
 }
 
 impl Cli {
     pub fn run(self) -> ExitCode {
         match self.command {
-            None => serve(ServeArgs::default()),
+            None => serve(ServeOnly::parse_from(["consentry"]).args),
             Some(Command::Serve(args)) => serve(args),
             Some(Command::Check { file }) => check(&file),
             Some(Command::Export(args)) => export(&args),

@@ -148,6 +148,18 @@ impl Application {
         settings.check_retention()?;
         let loaded = registry::load_file(&settings.config)?;
         log_warnings(&loaded);
+        // Bound before the store opens: a service that cannot listen leaves no data folder.
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                addr: settings.bind.clone(),
+                source,
+            })?
+            .port();
         let store = Store::open(&settings.data)?;
         let served = Served::build(loaded.registry);
         archive(&store, &served)?;
@@ -163,17 +175,6 @@ impl Application {
             })?
         };
 
-        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
-            addr: settings.bind.clone(),
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind {
-                addr: settings.bind.clone(),
-                source,
-            })?
-            .port();
         let workers = settings.workers;
         let limit = settings.rate_limit.map(|l| {
             crate::routes::consents::rate_limit(l.per_second, l.burst, settings.trust_forwarded_for)

@@ -11,8 +11,15 @@ use crate::helpers::SMALL;
 fn serve(dir: &Path, args: &[&str], wait: Duration) -> (Option<i32>, String) {
     let config = dir.join("cookies.toml");
     std::fs::write(&config, SMALL).expect("write registry");
+    let bind = if args.contains(&"--bind") {
+        &[][..]
+    } else {
+        &["--bind", "127.0.0.1:0"][..]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_consentry"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg("serve")
+        .args(bind)
+        .arg("--config")
         .arg(&config)
         .arg("--data")
         .arg(dir.join("data"))
@@ -142,4 +149,78 @@ fn a_format_of_another_version_is_still_refused() {
 
     assert_eq!(status, Some(1));
     assert!(stderr.contains("consentry-store 9"), "{stderr}");
+}
+
+#[test]
+fn a_service_that_cannot_listen_leaves_no_data_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = taken.local_addr().expect("bound").port();
+
+    let (status, stderr) = serve(
+        dir.path(),
+        &["--bind", &format!("127.0.0.1:{port}")],
+        Duration::from_secs(10),
+    );
+
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+    assert!(!dir.path().join("data").exists(), "no data folder was made");
+}
+
+#[test]
+fn every_serve_flag_can_come_from_the_environment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("site.toml");
+    std::fs::write(&config, SMALL).expect("write registry");
+    let run = |env: &[(&str, String)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_consentry"));
+        command
+            .arg("serve")
+            .env("CONSENTRY_CONFIG", &config)
+            .env("CONSENTRY_DATA", dir.path().join("from-env"))
+            .env("CONSENTRY_BIND", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        command.spawn().expect("the binary starts")
+    };
+
+    let mut serving = run(&[]);
+    let mut stdout = std::io::BufReader::new(serving.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("a line");
+    let refused = run(&[("CONSENTRY_RETENTION_DAYS", "0".to_owned())])
+        .wait_with_output()
+        .expect("exits");
+    let _ = serving.kill();
+    let _ = serving.wait();
+
+    assert!(first.contains("Consentry is running"), "{first}");
+    assert!(
+        dir.path().join("from-env/FORMAT").exists(),
+        "CONSENTRY_DATA is used"
+    );
+    assert!(!dir.path().join("data").exists());
+    assert!(
+        !refused.status.success(),
+        "CONSENTRY_RETENTION_DAYS is read"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--retention-days 0"));
+}
+
+#[test]
+fn export_defaults_to_the_data_folder_serve_uses() {
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_consentry"))
+        .arg("export")
+        .current_dir(dir.path())
+        .output()
+        .expect("export runs");
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("data holds no consent records"), "{stderr}");
 }
