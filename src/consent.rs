@@ -83,10 +83,7 @@ impl ConsentId {
 
     /// Accepts what `generate` makes, and any id of 22 to 64 URL-safe characters (≥ 128 bits).
     pub fn parse(s: &str) -> Result<ConsentId, FieldError> {
-        let well_formed = (22..=64).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if well_formed {
+        if url_safe_id(s) {
             Ok(ConsentId(s.to_owned()))
         } else {
             Err(FieldError::new(
@@ -131,6 +128,37 @@ impl fmt::Display for ConsentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// One decision of a visitor, named by the banner (CONTRACT §4.4) so that a retry of a post
+/// that got no answer is recognised and never stored twice.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DecisionId(String);
+
+impl DecisionId {
+    /// 22 to 64 URL-safe characters, as for consent ids.
+    pub fn parse(s: &str) -> Result<DecisionId, FieldError> {
+        if url_safe_id(s) {
+            Ok(DecisionId(s.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "invalid-decision-id",
+                "decision_id",
+                "decision_id must be 22 to 64 characters from A-Z, a-z, 0-9, '-' and '_'",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 22 to 64 characters of base64url's alphabet: at least 128 bits when random.
+fn url_safe_id(s: &str) -> bool {
+    (22..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// What the visitor did.
@@ -202,8 +230,9 @@ impl Page {
 
 /// The fields of a posted decision (CONTRACT §4.3); any other is refused, so that a misspelled
 /// `consent_id` cannot silently start a new visitor.
-const DECISION_FIELDS: [&str; 7] = [
+const DECISION_FIELDS: [&str; 8] = [
     "consent_id",
+    "decision_id",
     "revision",
     "shown",
     "accepted",
@@ -216,6 +245,7 @@ const DECISION_FIELDS: [&str; 7] = [
 #[derive(Debug)]
 pub struct Decision {
     consent_id: Option<ConsentId>,
+    decision_id: Option<DecisionId>,
     revision: String,
     shown: String,
     accepted: BTreeSet<String>,
@@ -255,6 +285,9 @@ impl Decision {
         }
         let consent_id = optional_string(&map, "consent_id")?
             .map(ConsentId::parse)
+            .transpose()?;
+        let decision_id = optional_string(&map, "decision_id")?
+            .map(DecisionId::parse)
             .transpose()?;
         let revision = required_string(&map, "revision")?;
         let shown = required_string(&map, "shown")?;
@@ -301,6 +334,7 @@ impl Decision {
             .transpose()?;
         Ok(Decision {
             consent_id,
+            decision_id,
             revision: revision.to_owned(),
             shown: shown.to_owned(),
             accepted,
@@ -404,6 +438,10 @@ pub struct ConsentRecord {
     pub expires_at: OffsetDateTime,
     #[serde(default)]
     pub sec_gpc: bool,
+    /// The banner's name for this decision (CONTRACT §4.4): a post repeating it under the same
+    /// `consent_id` is answered with this record instead of making another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_id: Option<String>,
     /// The id was made for this record: it is the visitor's first decision, stored in the
     /// millisecond its id names (see `ConsentId`), so the store needs no index entry to find it.
     #[serde(skip)]
@@ -500,6 +538,7 @@ impl ConsentRecord {
             ip_prefix: facts.ip.map(ip_prefix),
             expires_at: recorded_at + Duration::days(i64::from(terms.consent_days)),
             sec_gpc: facts.sec_gpc,
+            decision_id: decision.decision_id.map(|d| d.0),
         })
     }
 

@@ -208,7 +208,7 @@ async fn erase(
     authorize(&req, &state)?;
     let id = ConsentId::parse(&path)?;
     let store = state.store.clone();
-    let erased = blocking(move || store.erase(id.as_str()))
+    let erased = blocking(move || store.erase(&id))
         .await
         .map_err(AppError::Unavailable)?;
     tracing::info!(erased, "visitor's records erased");

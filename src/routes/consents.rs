@@ -18,6 +18,7 @@ use crate::consent::{ConsentId, ConsentRecord, Decision, RequestFacts};
 use crate::error::AppError;
 use crate::registry::Origin;
 use crate::startup::State;
+use crate::store::{HistoryCursor, Stored};
 
 /// Largest consent body accepted; a real decision is a few hundred bytes.
 pub(crate) const BODY_LIMIT: usize = 8 * 1024;
@@ -105,12 +106,17 @@ async fn record(
         now: time::OffsetDateTime::now_utc(),
     };
     let record = ConsentRecord::new(decision, &terms, facts)?;
-    let stored = state
+    let (status, stored) = match state
         .store
         .append(&record)
         .await
-        .map_err(AppError::Unavailable)?;
-    Ok(HttpResponse::Created()
+        .map_err(AppError::Unavailable)?
+    {
+        Stored::New(json) => (StatusCode::CREATED, json),
+        // A retry of a decision already stored (CONTRACT §4.4): its record, nothing new.
+        Stored::Existing(json) => (StatusCode::OK, json),
+    };
+    Ok(HttpResponse::build(status)
         .content_type("application/json")
         .insert_header((
             header::LOCATION,
@@ -120,22 +126,59 @@ async fn record(
         .body(stored))
 }
 
-/// One visitor's decisions, oldest first.
+/// Records in one page of a visitor's history when the client does not say.
+const HISTORY_PAGE: usize = 100;
+/// The most a client may ask for in one page: bounds the memory one read can take.
+const HISTORY_PAGE_MAX: usize = 1000;
+
+#[derive(serde::Deserialize)]
+struct HistoryQuery {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+/// One visitor's decisions, oldest first, a page at a time; `Link: <…>; rel="next"` names the
+/// next page while there is one.
 #[tracing::instrument(skip_all)]
 async fn decisions(
     path: web::Path<String>,
+    query: web::Query<HistoryQuery>,
     state: web::Data<State>,
 ) -> Result<HttpResponse, AppError> {
     let id = ConsentId::parse(&path)?;
+    let after = match query.after.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(HistoryCursor::parse(text).ok_or_else(|| AppError::Field {
+            code: "invalid-cursor",
+            field: "after".into(),
+            message: "after must be the cursor of a Link: rel=\"next\" answer".to_owned(),
+        })?),
+    };
+    let limit = match query.limit.as_deref() {
+        None | Some("") => HISTORY_PAGE,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=HISTORY_PAGE_MAX).contains(n))
+            .ok_or_else(|| AppError::Field {
+                code: "invalid-limit",
+                field: "limit".into(),
+                message: format!(
+                    "limit must be a whole number from 1 to {HISTORY_PAGE_MAX}, not {text:?}"
+                ),
+            })?,
+    };
     let store = state.store.clone();
-    let records = crate::store::blocking(move || store.records_of(id.as_str()))
+    let lookup = id.clone();
+    let history = crate::store::blocking(move || store.history(&lookup, after.as_ref(), limit))
         .await
         .map_err(AppError::Unavailable)?;
-    if records.is_empty() {
+    if history.records.is_empty() && after.is_none() {
         return Err(AppError::NotFound(
             "no decisions under this consent id".to_owned(),
         ));
     }
+    let records = &history.records;
     let mut body = Vec::with_capacity(records.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
     body.push(b'[');
     for (i, r) in records.iter().enumerate() {
@@ -145,10 +188,21 @@ async fn decisions(
         body.extend_from_slice(r);
     }
     body.push(b']');
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    let mut res = HttpResponse::Ok();
+    res.content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(next) = history.next {
+        let limit = if limit == HISTORY_PAGE {
+            String::new()
+        } else {
+            format!("&limit={limit}")
+        };
+        res.insert_header((
+            header::LINK,
+            format!("</api/v1/consents/{id}?after={next}{limit}>; rel=\"next\""),
+        ));
+    }
+    Ok(res.body(body))
 }
 
 /// A post must come from one of the registry's origins or from the service's own pages.

@@ -20,7 +20,8 @@ use super::{Shared, StoreError, Trees};
 
 /// How a waiter hears the outcome of the flush that covers its write.
 pub(crate) enum Waiter {
-    Async(oneshot::Sender<Result<(), StoreError>>),
+    /// A consent post, told what its write did once that is durable.
+    Append(oneshot::Sender<Result<Appended, StoreError>>, Appended),
     Blocking(mpsc::SyncSender<Result<(), StoreError>>),
 }
 
@@ -28,14 +29,24 @@ impl Waiter {
     fn answer(self, result: Result<(), StoreError>) {
         // A waiter that gave up (its client went away) no longer listens; that is fine.
         match self {
-            Waiter::Async(tx) => {
-                let _ = tx.send(result);
+            Waiter::Append(tx, appended) => {
+                let _ = tx.send(result.map(|()| appended));
             }
             Waiter::Blocking(tx) => {
                 let _ = tx.send(result);
             }
         }
     }
+}
+
+/// What a consent post's write did.
+#[derive(Debug)]
+pub enum Appended {
+    /// The record was stored.
+    New,
+    /// A record with the same visitor and `decision_id` was already stored: these are its
+    /// bytes, and nothing new was written.
+    Existing(Vec<u8>),
 }
 
 #[derive(Default)]
@@ -140,8 +151,10 @@ pub(crate) struct Write {
     pub(crate) consent_id: String,
     /// False for a visitor's first decision, found by its id's time instead.
     pub(crate) indexed: bool,
+    /// `decisions-v1` key, when the post named its decision.
+    pub(crate) decision: Option<Vec<u8>>,
     pub(crate) value: Vec<u8>,
-    pub(crate) reply: oneshot::Sender<Result<(), StoreError>>,
+    pub(crate) reply: oneshot::Sender<Result<Appended, StoreError>>,
 }
 
 /// Records applied in one transaction at most; a batch is whatever arrived meanwhile.
@@ -168,22 +181,49 @@ pub(crate) fn run_writer(shared: Weak<Shared>, rx: mpsc::Receiver<Write>) {
     }
 }
 
+/// Retries are recognised here, in the one thread that writes records, so two copies of one
+/// decision arriving together (two tabs retrying it at once) cannot both be stored.
 fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
-    let result = (|| -> Result<(), StoreError> {
+    let result = (|| -> Result<Vec<Appended>, StoreError> {
         let mut rows = Vec::with_capacity(batch.len());
+        let mut outcomes = Vec::with_capacity(batch.len());
         for write in &batch {
+            if let Some(decision) = &write.decision {
+                let in_batch = rows
+                    .iter()
+                    .find(|row: &&super::Row<'_>| row.decision.as_ref() == Some(decision));
+                if let Some(row) = in_batch {
+                    outcomes.push(Appended::Existing(row.value.to_vec()));
+                    continue;
+                }
+                if let Some(existing) = stored_decision(trees, decision)? {
+                    outcomes.push(Appended::Existing(existing));
+                    continue;
+                }
+            }
             let time = keys::time_key(write.nanos, trees.db.generate_id()?);
             let index = write
                 .indexed
                 .then(|| keys::consent_key(&write.consent_id, &time));
-            rows.push((time, index, write.value.as_slice()));
+            rows.push(super::Row {
+                time,
+                index,
+                decision: write.decision.clone(),
+                value: write.value.as_slice(),
+            });
+            outcomes.push(Appended::New);
         }
-        trees.insert_records(&rows)
+        trees.insert_records(&rows)?;
+        Ok(outcomes)
     })();
     match result {
-        Ok(()) => shared.commit.wait_for_flush_all(
+        // A repeat waits for the flush too: the record it answers with may be in this batch.
+        Ok(outcomes) => shared.commit.wait_for_flush_all(
             trees.generation,
-            batch.into_iter().map(|w| Waiter::Async(w.reply)),
+            batch
+                .into_iter()
+                .zip(outcomes)
+                .map(|(w, outcome)| Waiter::Append(w.reply, outcome)),
         ),
         Err(e) => {
             tracing::error!(error = %e, "cannot write consent records");
@@ -191,6 +231,14 @@ fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
             fail(batch, "the storage refused the write");
         }
     }
+}
+
+/// The record a `decisions-v1` key names, if it is still stored.
+fn stored_decision(trees: &Trees, decision: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+    let Some(time) = trees.decisions.get(decision)? else {
+        return Ok(None);
+    };
+    Ok(trees.records.get(time)?.map(|v| v.to_vec()))
 }
 
 fn fail(batch: Vec<Write>, why: &'static str) {

@@ -46,6 +46,13 @@ pub(crate) fn consent_key(consent_id: &str, time: &TimeKey) -> Vec<u8> {
     key
 }
 
+/// `decisions-v1` key: the visitor's prefix, then the banner's `decision_id`.
+pub(crate) fn decision_key(consent_id: &str, decision_id: &str) -> Vec<u8> {
+    let mut key = consent_prefix(consent_id);
+    key.extend_from_slice(decision_id.as_bytes());
+    key
+}
+
 /// The time key at the end of a `by-consent-v1` key.
 pub(crate) fn time_key_of_index(key: &[u8]) -> Option<TimeKey> {
     let tail = key.len().checked_sub(16).map(|start| &key[start..])?;

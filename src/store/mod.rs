@@ -3,8 +3,11 @@
 //!
 //! Trees: `records-v1` (time key → record JSON), `by-consent-v1` (visitor id + time key → empty,
 //! for every decision but a visitor's first, which sits at the time its id names),
-//! `snapshots-v1` (`shown` hash → banner configuration as served). Writes are acknowledged only
-//! once flushed, through the group commit in `commit.rs`.
+//! `decisions-v1` (visitor id + the banner's `decision_id` → time key, so a retried post is
+//! answered with the record it already made), `snapshots-v1` (`shown` hash → banner
+//! configuration as served), `erasing-v1` (visitor ids whose erasure has begun, finished at
+//! start if a crash interrupted it). Writes are acknowledged only once flushed, through the
+//! group commit in `commit.rs`.
 
 mod commit;
 mod export;
@@ -16,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use export::{ExportError, ExportFormat, Exporter, RangeError, TimeRange};
-pub use records::{DayStats, Stats};
+pub use records::{DayStats, History, HistoryCursor, Stats, Stored};
 
 use crate::consent::Terms;
 
@@ -67,8 +70,14 @@ impl<E: Into<StoreError>> From<sled::transaction::TransactionError<E>> for Store
     }
 }
 
-/// A record to write: its time key, its index key (none for a first decision), its JSON.
-pub(crate) type Row<'a> = (keys::TimeKey, Option<Vec<u8>>, &'a [u8]);
+/// A record to write: its time key, its index key (none for a first decision), its decision
+/// key (none without a `decision_id`), its JSON.
+pub(crate) struct Row<'a> {
+    pub(crate) time: keys::TimeKey,
+    pub(crate) index: Option<Vec<u8>>,
+    pub(crate) decision: Option<Vec<u8>>,
+    pub(crate) value: &'a [u8],
+}
 
 /// The open database of one generation (a reopen after a failure makes the next).
 pub(crate) struct Trees {
@@ -76,19 +85,24 @@ pub(crate) struct Trees {
     db: sled::Db,
     records: sled::Tree,
     by_consent: sled::Tree,
+    decisions: sled::Tree,
     snapshots: sled::Tree,
+    erasing: sled::Tree,
 }
 
 impl Trees {
     /// Writes records with their index entries, all in one transaction.
     fn insert_records(&self, rows: &[Row<'_>]) -> Result<(), StoreError> {
         use sled::Transactional;
-        (&self.records, &self.by_consent)
-            .transaction(|(records, by_consent)| {
-                for (time, index, value) in rows {
-                    records.insert(&time[..], *value)?;
-                    if let Some(index) = index {
+        (&self.records, &self.by_consent, &self.decisions)
+            .transaction(|(records, by_consent, decisions)| {
+                for row in rows {
+                    records.insert(&row.time[..], row.value)?;
+                    if let Some(index) = &row.index {
                         by_consent.insert(&index[..], &[][..])?;
+                    }
+                    if let Some(decision) = &row.decision {
+                        decisions.insert(&decision[..], &row.time[..])?;
                     }
                 }
                 Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
@@ -131,7 +145,9 @@ impl Shared {
             generation,
             records: db.open_tree("records-v1")?,
             by_consent: db.open_tree("by-consent-v1")?,
+            decisions: db.open_tree("decisions-v1")?,
             snapshots: db.open_tree("snapshots-v1")?,
+            erasing: db.open_tree("erasing-v1")?,
             db,
         })
     }
@@ -221,7 +237,9 @@ impl Store {
             "consentry-flusher",
             Box::new(move || commit::run_flusher(weak)),
         )?;
-        Ok(Store { shared })
+        let store = Store { shared };
+        store.finish_erasures()?;
+        Ok(store)
     }
 
     pub fn downgrade(&self) -> WeakStore {
