@@ -127,6 +127,18 @@ fn a_repeat_is_never_stored_twice() {
     let decision = h.wait_decision();
     posts_answered(&h, 1);
     kept(&mut h, &decision);
+    // The page has read the 503 (its timing entry comes once the answer's body is in), so the
+    // banner has no post out and will answer the `online` event below.
+    assert!(
+        h.browser.poll(
+            &format!(
+                "performance.getEntriesByType('resource').some(e => e.name.endsWith('{CONSENTS}'))"
+            ),
+            SOON
+        ),
+        "the page never saw the 503"
+    );
+    std::thread::sleep(Duration::from_millis(100));
     h.front().set(State::Up);
 
     // The kept decision arrives four times at once: three tabs retrying it, and this page's
