@@ -1,13 +1,18 @@
 //! A decision the service did not acknowledge is kept in the visitor's browser and posted again
 //! until it is (CONTRACT §4.4): through a proxy answering 503, a dropped connection, an offline
-//! browser, a page left before the answer; and a repeat is stored once.
+//! browser, the service's own 429, a page left before the answer; and a repeat is stored once.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use consentry::startup::RateLimit;
 use serde_json::{Value, json};
 
 use crate::front::State;
-use crate::harness::{Harness, PENDING_KEY, SOON};
+use crate::harness::{Harness, PENDING_KEY, SOON, Setup, shop_registry};
 
 const CONSENTS: &str = "/api/v1/consents";
 
@@ -23,6 +28,20 @@ fn posts_answered(h: &Harness, count: usize) -> Vec<Option<u16>> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The statuses of the consent posts as the page read them (none for a post that failed).
+fn statuses_read_by_the_page(h: &mut Harness) -> Vec<Value> {
+    h.browser
+        .events("Network.responseReceived")
+        .iter()
+        .filter(|e| {
+            e["response"]["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with(CONSENTS))
+        })
+        .map(|e| e["response"]["status"].clone())
+        .collect()
 }
 
 /// The one decision kept undelivered, checked to be the one the visitor just made.
@@ -79,6 +98,11 @@ fn a_decision_made_while_the_service_answers_503_is_recorded_on_the_next_page_vi
         "the decision applies in the page although it was not recorded"
     );
     assert_eq!(posts_answered(&h, 1), [Some(503)]);
+    assert_eq!(
+        statuses_read_by_the_page(&mut h),
+        [json!(503)],
+        "the page could not read the proxy's 503"
+    );
     let pending = kept(&mut h, &decision);
     assert_eq!(pending["action"], "accept-all");
     assert_eq!(h.service.all_records(), Vec::<Value>::new());
@@ -292,17 +316,7 @@ fn a_kept_decision_the_service_can_never_accept_is_dropped_rather_than_posted_fo
         "a body refused with 400 is still kept: {:?}",
         h.pending()
     );
-    let answered: Vec<Value> = h
-        .browser
-        .events("Network.responseReceived")
-        .iter()
-        .filter(|e| {
-            e["response"]["url"]
-                .as_str()
-                .is_some_and(|u| u.ends_with(CONSENTS))
-        })
-        .map(|e| e["response"]["status"].clone())
-        .collect();
+    let answered = statuses_read_by_the_page(&mut h);
     assert_eq!(
         answered,
         [json!(400)],
@@ -337,4 +351,64 @@ fn a_browser_whose_storage_throws_still_applies_and_records_the_decision() {
         Vec::<String>::new(),
         "the page saw exceptions"
     );
+}
+
+#[test]
+fn a_decision_refused_with_429_is_recorded_on_a_later_page_view() {
+    let setup = Setup {
+        settings: Some(|s| {
+            s.rate_limit = Some(RateLimit {
+                per_second: 1,
+                burst: 1,
+            })
+        }),
+        ..Setup::default()
+    };
+    let Some(mut h) = Harness::start_set_up(shop_registry, setup) else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+
+    // Someone else behind the visitor's address keeps the service's rate limit used up.
+    let service = h.service.origin.trim_start_matches("http://").to_owned();
+    let busy = Arc::new(AtomicBool::new(true));
+    let neighbour = {
+        let busy = busy.clone();
+        std::thread::spawn(move || {
+            while busy.load(Ordering::SeqCst) {
+                if let Ok(mut conn) = TcpStream::connect(&service) {
+                    let _ = conn.write_all(
+                        b"POST /api/v1/consents HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    let _ = conn.read_to_end(&mut Vec::new());
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    h.click("accept-all");
+    let decision = h.wait_decision();
+    let deadline = Instant::now() + SOON;
+    let answered = loop {
+        let answered = statuses_read_by_the_page(&mut h);
+        if !answered.is_empty() || Instant::now() >= deadline {
+            break answered;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(answered, [json!(429)], "the post was not refused with 429");
+    kept(&mut h, &decision);
+    busy.store(false, Ordering::SeqCst);
+    neighbour.join().expect("the neighbour stops");
+    assert_eq!(h.service.all_records(), Vec::<Value>::new());
+
+    // Once the limit has room again (one post a second), the next page view records it.
+    std::thread::sleep(Duration::from_millis(1200));
+    h.open_shop();
+
+    let records = all_records_once_settled(&mut h);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["consent_id"], decision["consent_id"]);
 }
