@@ -105,7 +105,8 @@
         const re = RegExp("^" + k.name.replace(/[.+^$|]/g, "\\$&").replace(/\*/g, ".*") + "$");
         if (k.kind) {
           const st = w[k.kind == "local-storage" ? "localStorage" : "sessionStorage"];
-          for (const key of Object.keys(st)) if (re.test(key)) st.removeItem(key);
+          // Never the banner's own undelivered decision, whatever a pattern matches.
+          for (const key of Object.keys(st)) if (key != PENDING && re.test(key)) st.removeItem(key);
         } else for (const pair of d.cookie.split(/;\s*/)) {
           const n = pair.split("=")[0];
           if (n != NAME && re.test(n)) {
@@ -166,9 +167,10 @@
   function post(body) {
     fetch(origin + "/api/v1/consents", { method: "POST", body, keepalive: true })
       .then(guard(r => {
-        // 429, a 5xx or no answer at all: kept for later. A 201 (or 200 for a repeat) delivers
-        // it; any other 4xx means the service can never accept this body (a shown it no longer
-        // knows, an origin it refuses), so it is dropped rather than posted forever.
+        // 429, a 5xx or no answer at all: kept for later. Anything else delivered it (201, or
+        // 200 for a repeat) or refused it for good: a 4xx other than 429 means the service can
+        // never accept this body (a shown it no longer knows, an origin it refuses), so it is
+        // dropped rather than posted forever.
         if (r.status == 429 || r.status > 499) return;
         if (pending() == body) storage().removeItem(PENDING);
       }), () => {})

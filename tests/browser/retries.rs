@@ -412,3 +412,46 @@ fn a_decision_refused_with_429_is_recorded_on_a_later_page_view() {
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["consent_id"], decision["consent_id"]);
 }
+
+#[test]
+fn deleting_a_refused_categorys_storage_keeps_the_undelivered_decision() {
+    // Every local-storage key of the site declared as marketing's, by a pattern.
+    let registry = |origins: &[String]| {
+        format!(
+            "{}\n[[cookie]]\nname = \"*\"\nkind = \"local-storage\"\ncategory = \"marketing\"\n\
+             purpose = \"Remembers campaigns.\"\nexpires = \"1 year\"\n",
+            shop_registry(origins)
+        )
+    };
+    let setup = Setup {
+        front: true,
+        ..Setup::default()
+    };
+    let Some(mut h) = Harness::start_set_up(registry, setup) else {
+        return;
+    };
+    h.open_shop();
+    assert!(h.banner_shows(SOON), "no banner on a first visit");
+    h.browser
+        .evaluate("localStorage.setItem('campaign', 'spring')");
+    h.front().set(State::Down);
+    h.click("reject-all");
+    let decision = h.wait_decision();
+    posts_answered(&h, 1);
+
+    // The next page view deletes marketing's storage again, then retries.
+    h.open_shop();
+
+    assert_eq!(
+        h.browser.evaluate("localStorage.getItem('campaign')"),
+        Value::Null,
+        "the refused category's storage stays"
+    );
+    posts_answered(&h, 2);
+    kept(&mut h, &decision);
+    h.front().set(State::Up);
+    h.open_shop();
+    let records = all_records_once_settled(&mut h);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["action"], "reject-all");
+}
