@@ -254,6 +254,8 @@ fn a_decision_made_offline_is_recorded_as_soon_as_the_browser_is_back_online() {
     }
     kept(&mut h, &decision);
     assert_eq!(h.service.all_records(), Vec::<Value>::new());
+    // A moment for the page to settle the failed post: a retry is skipped while one is out.
+    std::thread::sleep(Duration::from_millis(200));
 
     // No new page view: the browser's `online` event is enough.
     offline(&mut h, false);
@@ -370,7 +372,9 @@ fn a_decision_refused_with_429_is_recorded_on_a_later_page_view() {
     h.open_shop();
     assert!(h.banner_shows(SOON), "no banner on a first visit");
 
-    // Someone else behind the visitor's address keeps the service's rate limit used up.
+    // Someone else behind the visitor's address keeps the service's rate limit (one post a
+    // second) used up: posting back to back, it takes each new allowance within a millisecond
+    // or two, so the visitor's post finds none left.
     let service = h.service.origin.trim_start_matches("http://").to_owned();
     let busy = Arc::new(AtomicBool::new(true));
     let neighbour = {
@@ -383,7 +387,7 @@ fn a_decision_refused_with_429_is_recorded_on_a_later_page_view() {
                     );
                     let _ = conn.read_to_end(&mut Vec::new());
                 }
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(Duration::from_millis(1));
             }
         })
     };
