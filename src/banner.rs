@@ -110,7 +110,9 @@ pub struct Bundle {
 
 impl Bundle {
     /// `try { (code)({"en": [shown, config], ...}, "en", css) } catch {}`: each config is the
-    /// snapshot's JSON byte for byte, so what runs is what `shown` names.
+    /// snapshot's JSON byte for byte, so what runs is what `shown` names; every JSON in it is
+    /// written by `script_safe_json`, so the script holds no `</script>` or `<!--` even when the
+    /// registry's texts do, and can be pasted inline.
     pub fn build(snapshots: &BTreeMap<Lang, Snapshot>, default: &Lang) -> Bundle {
         let code = &*SERVED;
         let mut script = Vec::with_capacity(code.js.len() + code.css.len() + 16 * 1024);
@@ -124,24 +126,17 @@ impl Bundle {
             if i > 0 {
                 script.push(b',');
             }
-            let key = serde_json::to_string(lang.as_str()).expect("a string serializes");
-            let shown = serde_json::to_string(&snapshot.shown).expect("a string serializes");
-            script.extend_from_slice(format!("{key}:[{shown},").as_bytes());
+            script.extend_from_slice(&script_safe_json(lang.as_str()));
+            script.extend_from_slice(b":[");
+            script.extend_from_slice(&script_safe_json(&snapshot.shown));
+            script.push(b',');
             script.extend_from_slice(&snapshot.json);
             script.push(b']');
         }
         script.extend_from_slice(b"},");
-        script.extend_from_slice(
-            serde_json::to_string(default.as_str())
-                .expect("a string serializes")
-                .as_bytes(),
-        );
+        script.extend_from_slice(&script_safe_json(default.as_str()));
         script.push(b',');
-        script.extend_from_slice(
-            serde_json::to_string(&code.css)
-                .expect("a string serializes")
-                .as_bytes(),
-        );
+        script.extend_from_slice(&script_safe_json(&code.css));
         script.extend_from_slice(b")}catch(e){}\n");
 
         let hash = short_hash(&script, 16);
@@ -167,6 +162,37 @@ impl Bundle {
             Encoding::Gzip => &self.gzip,
             Encoding::Identity => &self.identity,
         }
+    }
+}
+
+/// `value` as compact JSON that is also safe inside an inline `<script>` element: `<`, `>` and `&`
+/// are written `\u003c`, `\u003e` and `\u0026`, so no `</script>` or `<!--` can end or change
+/// the script, and U+2028 and U+2029 as `\u2028` and `\u2029`, which JavaScript before ES2019
+/// reads as line ends inside a string. The same JSON value, only spelled differently: the banner
+/// snapshots are archived in this form, so `shown` is the hash of the bytes served.
+pub(crate) fn script_safe_json<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1024);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, ScriptSafe);
+    value.serialize(&mut ser).expect("plain data serializes");
+    out
+}
+
+struct ScriptSafe;
+
+impl serde_json::ser::Formatter for ScriptSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            let c = rest[at..].chars().next().expect("found at a char boundary");
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
     }
 }
 
@@ -252,6 +278,39 @@ mod tests {
     }
 
     #[test]
+    fn registry_texts_that_could_end_an_inline_script_are_served_escaped_and_read_back_exactly() {
+        let title = "Cookies </script><script>alert(1)</script> <!-- & -->";
+        let text = "One line\u{2028}another\u{2029}and a third";
+        let src = format!(
+            "{}\n[texts.en]\nbanner_title = {title:?}\nbanner_text = \"{}\"\n",
+            include_str!("../cookies.toml"),
+            text.replace('\u{2028}', "\\u2028")
+                .replace('\u{2029}', "\\u2029"),
+        );
+        let loaded = crate::registry::parse("cookies.toml", &src).expect("a valid registry");
+        let served = Served::build(loaded.registry);
+
+        let script = String::from_utf8(served.banner.variant(Encoding::Identity).body.to_vec())
+            .expect("the script is UTF-8");
+        for raw in ["</script", "<!--", "-->", "\u{2028}", "\u{2029}"] {
+            assert!(!script.contains(raw), "{raw:?} is in banner.js literally");
+        }
+        let en = &served.snapshots[&Lang::parse("en").unwrap()];
+        assert_eq!(
+            en.shown,
+            short_hash(&en.json, 16),
+            "shown names the bytes served"
+        );
+        assert!(
+            script.contains(std::str::from_utf8(&en.json).unwrap()),
+            "the archived snapshot is not what banner.js holds"
+        );
+        let config: serde_json::Value = serde_json::from_slice(&en.json).unwrap();
+        assert_eq!(config["texts"]["banner_title"], title);
+        assert_eq!(config["texts"]["banner_text"], text);
+    }
+
+    #[test]
     fn every_coding_holds_the_same_script_under_its_own_strong_etag() {
         let served = served();
         let bundle = &served.banner;
@@ -278,10 +337,15 @@ mod tests {
     #[test]
     fn the_banner_for_the_repository_registry_stays_within_its_size_budget() {
         let served = served();
+        // At most half of what vanilla-cookieconsent 3.1.0 makes a site download, its JS and CSS
+        // at brotli -q 11 (9,063 + 4,719 = 13,782 bytes, README "Size and speed"), and that
+        // without its configuration, which ours includes.
+        const BUDGET: usize = 13_782 / 2;
         let size = served.banner.variant(Encoding::Brotli).body.len();
+        eprintln!("banner.js: {size} bytes brotli");
         assert!(
-            size <= 6_500,
-            "banner.js is {size} bytes brotli, over the 6,500-byte budget"
+            size <= BUDGET,
+            "banner.js is {size} bytes brotli, over the {BUDGET}-byte budget"
         );
     }
 

@@ -38,8 +38,7 @@ impl Served {
             .languages
             .iter()
             .map(|lang| {
-                let json = serde_json::to_vec(&BannerConfig::new(&registry, lang))
-                    .expect("plain data serializes");
+                let json = crate::banner::script_safe_json(&BannerConfig::new(&registry, lang));
                 let shown = short_hash(&json, 16);
                 (lang.clone(), Snapshot { shown, json })
             })

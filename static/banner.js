@@ -105,7 +105,8 @@
         const re = RegExp("^" + k.name.replace(/[.+^$|]/g, "\\$&").replace(/\*/g, ".*") + "$");
         if (k.kind) {
           const st = w[k.kind == "local-storage" ? "localStorage" : "sessionStorage"];
-          for (const key of Object.keys(st)) if (re.test(key)) st.removeItem(key);
+          // Never the banner's own undelivered decision, whatever a pattern matches.
+          for (const key of Object.keys(st)) if (key != PENDING && re.test(key)) st.removeItem(key);
         } else for (const pair of d.cookie.split(/;\s*/)) {
           const n = pair.split("=")[0];
           if (n != NAME && re.test(n)) {
@@ -141,13 +142,46 @@
         || Date.now().toString(36) + "_" + crypto.getRandomValues(new Uint32Array(4)).join("_"),
       revision: C.revision, accepted, decided_at: new Date().toISOString(),
     };
-    // text/plain, so no CORS preflight; keepalive, so it survives the visitor leaving the page.
+    // Each decision has its own id (128 random bits in hex), so that posting it again is harmless.
     const body = JSON.stringify({
-      consent_id: state.consent_id, revision: C.revision, shown, accepted, action,
-      language: lang, page: loc.origin + loc.pathname,
+      consent_id: state.consent_id,
+      decision_id: [...crypto.getRandomValues(new Uint32Array(4))].map(n => n.toString(16).padStart(8, 0)).join(""),
+      revision: C.revision, shown, accepted, action, language: lang, page: loc.origin + loc.pathname,
     });
+    // Kept before it is posted: a newer decision replaces an older one still undelivered.
     for (const f of [write, apply, hide, () => d.dispatchEvent(new CustomEvent("consentry:change", { detail: get() })),
-      () => fetch(origin + "/api/v1/consents", { method: "POST", body, keepalive: true }).catch(() => {})]) guard(f)();
+      () => storage().setItem(PENDING, body), () => post(body)]) guard(f)();
+  }
+
+  // ---- Recording (CONTRACT §4.4): a decision is posted until the service acknowledges it. Its
+  // body waits in localStorage meanwhile and is posted again, byte for byte, at every later page
+  // view and when the browser comes back online; the service stores a repeat of its
+  // decision_id only once. Storage may be missing or throw (disabled, Safari's private mode, a
+  // full quota): the decision is then posted once, as it was before retries.
+  const PENDING = NAME + ":pending";
+  const storage = () => w.localStorage;
+  const pending = guard(() => storage().getItem(PENDING));
+  let posting = 0;
+
+  // text/plain, so no CORS preflight; keepalive, so it survives the visitor leaving the page.
+  function post(body) {
+    fetch(origin + "/api/v1/consents", { method: "POST", body, keepalive: true })
+      .then(guard(r => {
+        // 429, a 5xx or no answer at all: kept for later. Anything else delivered it (201, or
+        // 200 for a repeat) or refused it for good: a 4xx other than 429 means the service can
+        // never accept this body (a shown it no longer knows, an origin it refuses), so it is
+        // dropped rather than posted forever.
+        if (r.status == 429 || r.status > 499) return;
+        if (pending() == body) storage().removeItem(PENDING);
+      }), () => {})
+      .finally(() => posting--);
+    posting++;
+  }
+
+  // Not while a post of this page is still out: one at a time, whatever asks for it.
+  function retry() {
+    const body = !posting && pending();
+    if (body) post(body);
   }
 
   // ---- Interface, in a shadow root styled by a constructed stylesheet (no inline style).
@@ -310,6 +344,10 @@
 
   // A decision from an earlier visit takes effect at once, Consent Mode first of all.
   if (state) apply();
+  // An undelivered decision goes out once the page is painted (its first storage read waits on
+  // the browser process), and again whenever the browser is back online.
+  requestAnimationFrame(() => setTimeout(guard(retry)));
+  w.addEventListener("online", guard(retry));
   d.addEventListener("click", guard(e => {
     if (e.target.closest('[data-consentry="show"]')) {
       e.preventDefault();

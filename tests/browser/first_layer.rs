@@ -154,3 +154,41 @@ fn a_french_page_gets_the_french_banner_and_its_record_says_so() {
         "the French texts were shown"
     );
 }
+
+#[test]
+fn registry_texts_holding_markup_and_line_separators_are_shown_exactly_as_written() {
+    const TITLE: &str = "Cookies </script><script>window.__ran = 1</script> <!-- & -->";
+    const TEXT: &str = "We use cookies.\u{2028}Line two\u{2029}<b>not bold</b> & done.";
+    let Some(mut h) = Harness::start_with(|origins| {
+        format!(
+            "{}\n[texts.en]\nbanner_title = {TITLE:?}\nbanner_text = \"{}\"\n",
+            crate::harness::shop_registry(origins),
+            TEXT.replace('\u{2028}', "\\u2028")
+                .replace('\u{2029}', "\\u2029"),
+        )
+    }) else {
+        return;
+    };
+
+    h.open_shop();
+
+    assert!(h.banner_shows(SOON), "no banner with these texts");
+    let shown = h.eval(
+        r#"({ title: root.getElementById("cy-t").textContent,
+              text: root.querySelector(".bar p").firstChild.data,
+              ran: window.__ran === undefined ? null : window.__ran })"#,
+    );
+    assert_eq!(shown["title"], TITLE);
+    assert_eq!(shown["text"], TEXT);
+    assert_eq!(
+        shown["ran"],
+        serde_json::Value::Null,
+        "a registry text ran as code"
+    );
+    let png = h.browser.screenshot_png();
+    std::fs::write(
+        crate::harness::screenshot_dir().join("banner-texts-with-markup.png"),
+        png,
+    )
+    .expect("write");
+}

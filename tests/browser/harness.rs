@@ -13,6 +13,7 @@ use consentry::startup::{Application, Settings};
 use serde_json::Value;
 
 use crate::cdp::Chromium;
+use crate::front::Front;
 
 /// The repository's own registry: what a new admin starts from.
 pub const REPO_COOKIES: &str = include_str!("../../cookies.toml");
@@ -20,6 +21,9 @@ pub const REPO_COOKIES: &str = include_str!("../../cookies.toml");
 /// The hostname of the test website; Chromium resolves it (and `shop.test`) to loopback, so the
 /// site has a parent domain on which cookies can be set.
 pub const SHOP_HOST: &str = "www.shop.test";
+
+/// The browser storage key the banner keeps an undelivered decision in.
+pub const PENDING_KEY: &str = "consentry:pending";
 
 /// How long a visitor-visible effect may take.
 pub const SOON: Duration = Duration::from_secs(10);
@@ -169,13 +173,15 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn start(registry: &str) -> Service {
+    /// Starts the service on `registry`, `adjust` changing the usual test settings first.
+    pub fn start_with(registry: &str, adjust: impl FnOnce(&mut Settings)) -> Service {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = dir.path().join("cookies.toml");
         std::fs::write(&config, registry).expect("write registry");
         let mut settings = Settings::new(&config, dir.path().join("data"), "127.0.0.1:0");
         settings.admin_token = Some(ADMIN_TOKEN.to_owned());
         settings.workers = Some(1);
+        adjust(&mut settings);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             System::new().block_on(async move {
@@ -466,7 +472,18 @@ pub struct Harness {
     pub browser: Chromium,
     pub service: Service,
     pub host: HostSite,
+    /// The reverse proxy the pages reach the service through, when the test asked for one.
+    pub front: Option<Front>,
     _slot: Slot,
+}
+
+/// How a test's world differs from the usual one.
+#[derive(Default)]
+pub struct Setup {
+    /// Pages embed the banner through a reverse proxy (`Harness::front`).
+    pub front: bool,
+    /// Changes the service's settings before it starts.
+    pub settings: Option<fn(&mut Settings)>,
 }
 
 impl Harness {
@@ -485,6 +502,24 @@ impl Harness {
 
     /// Like `start`, with the registry made from the website's origins.
     pub fn start_with(registry: impl FnOnce(&[String]) -> String) -> Option<Harness> {
+        Harness::start_set_up(registry, Setup::default())
+    }
+
+    /// The shop with its own registry, its pages reaching the service through a reverse proxy
+    /// that the test can take down.
+    pub fn behind_front() -> Option<Harness> {
+        let setup = Setup {
+            front: true,
+            ..Setup::default()
+        };
+        Harness::start_set_up(shop_registry, setup)
+    }
+
+    /// Like `start_with`, in the world `setup` describes.
+    pub fn start_set_up(
+        registry: impl FnOnce(&[String]) -> String,
+        setup: Setup,
+    ) -> Option<Harness> {
         let binary = chromium_binary()?;
         let slot = Slot::take();
         let host = HostSite::start();
@@ -492,14 +527,21 @@ impl Harness {
             format!("http://{SHOP_HOST}:{}", host.port),
             format!("http://127.0.0.1:{}", host.port),
         ];
-        let service = Service::start(&registry(&origins));
-        let put = |path, content_type, body: &str| {
-            host.put(
-                path,
-                content_type,
-                body.replace("{service}", &service.origin),
-                None,
+        let service = Service::start_with(&registry(&origins), setup.settings.unwrap_or(|_| {}));
+        let front = setup.front.then(|| {
+            Front::start(
+                service
+                    .origin
+                    .strip_prefix("http://")
+                    .expect("an http origin"),
             )
+        });
+        // Where the pages find the service: itself, or the proxy in front of it.
+        let reach = front
+            .as_ref()
+            .map_or(service.origin.clone(), |f| f.origin.clone());
+        let put = |path, content_type, body: &str| {
+            host.put(path, content_type, body.replace("{service}", &reach), None)
         };
         put("/shop/product", "text/html; charset=utf-8", SHOP_PAGE);
         put("/shop.css", "text/css", SHOP_CSS);
@@ -507,7 +549,7 @@ impl Harness {
         put("/tags/page.js", "text/javascript", PAGE_JS);
         put("/tags/analytics.js", "text/javascript", ANALYTICS_JS);
         put("/frame.html", "text/html; charset=utf-8", FRAME_HTML);
-        let catalogue = |lang| catalogue_page(&service.origin, lang);
+        let catalogue = |lang| catalogue_page(&reach, lang);
         host.put(
             "/shop/catalogue",
             "text/html; charset=utf-8",
@@ -522,12 +564,12 @@ impl Harness {
         );
         let csp = format!(
             "default-src 'self'; script-src {0}; style-src 'self'; connect-src {0}; img-src 'self' data:",
-            service.origin
+            reach
         );
         host.put(
             "/strict",
             "text/html; charset=utf-8",
-            STRICT_PAGE.replace("{service}", &service.origin),
+            STRICT_PAGE.replace("{service}", &reach),
             Some(csp),
         );
         let browser = Chromium::launch(
@@ -542,6 +584,7 @@ impl Harness {
             browser,
             service,
             host,
+            front,
             _slot: slot,
         })
     }
@@ -676,6 +719,29 @@ impl Harness {
             .cookies()
             .into_iter()
             .find(|c| c["name"] == "consentry")
+    }
+
+    /// The reverse proxy in front of the service (`Harness::behind_front`).
+    pub fn front(&self) -> &Front {
+        self.front.as_ref().expect("a harness started behind_front")
+    }
+
+    /// The decision the banner keeps in the page's `localStorage` until the service
+    /// acknowledges it, as it will post it.
+    pub fn pending(&mut self) -> Option<Value> {
+        let kept = self
+            .browser
+            .evaluate(&format!("localStorage.getItem({PENDING_KEY:?})"));
+        kept.as_str()
+            .map(|body| serde_json::from_str(body).expect("a kept decision is JSON"))
+    }
+
+    /// Waits until the page holds no undelivered decision.
+    pub fn nothing_pending(&mut self) -> bool {
+        self.browser.poll(
+            &format!("localStorage.getItem({PENDING_KEY:?}) === null"),
+            SOON,
+        )
     }
 
     /// The consent posts the page has sent so far.
