@@ -256,20 +256,22 @@ pub struct Decision {
 impl Decision {
     /// Parses a posted body; every problem names the field it is about.
     pub fn parse(body: &[u8]) -> Result<Decision, FieldError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            FieldError::new(
-                "malformed-json",
-                "body",
-                format!("the body is not valid JSON: {e}"),
-            )
+        let UniqueKeys { map, repeated } = serde_json::from_slice(body).map_err(|e| {
+            let why = match e.classify() {
+                serde_json::error::Category::Data => "the body must be a JSON object",
+                _ => "the body is not valid JSON",
+            };
+            FieldError::new("malformed-json", "body", format!("{why}: {e}"))
         })?;
-        let Value::Object(map) = value else {
+        if let Some(key) = repeated {
+            // The name is the client's: cut it, on a character boundary, to keep answers small.
+            let name: String = key.chars().take(64).collect();
             return Err(FieldError::new(
-                "malformed-json",
-                "body",
-                "the body must be a JSON object",
+                "duplicate-field",
+                name.clone(),
+                format!("the key {name:?} appears more than once; name each field once"),
             ));
-        };
+        }
         if let Some(unknown) = map.keys().find(|k| !DECISION_FIELDS.contains(&k.as_str())) {
             let hint = suggest(unknown, &DECISION_FIELDS)
                 .map(|f| format!("did you mean {f:?}?"))
@@ -340,6 +342,42 @@ impl Decision {
     /// The snapshot the visitor saw, to be looked up before the record is made.
     pub fn shown(&self) -> &str {
         &self.shown
+    }
+}
+
+/// The body's top-level object, with the first key it repeats: serde_json's `Value` keeps the
+/// last of repeated keys silently, so `"action":"reject-all", …, "action":"custom"` would be
+/// stored as `custom` although a reader of the body may well have seen `reject-all`.
+struct UniqueKeys {
+    map: Map<String, Value>,
+    repeated: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<UniqueKeys, D::Error> {
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<UniqueKeys, A::Error> {
+                let mut map = Map::new();
+                let mut repeated = None;
+                // Read to the end even past a repeat, so a body that is not JSON at all is
+                // refused as such, whatever it repeats first.
+                while let Some(key) = access.next_key::<String>()? {
+                    let value: Value = access.next_value()?;
+                    if map.contains_key(&key) {
+                        repeated.get_or_insert(key);
+                    } else {
+                        map.insert(key, value);
+                    }
+                }
+                Ok(UniqueKeys { map, repeated })
+            }
+        }
+        d.deserialize_map(Keys)
     }
 }
 

@@ -333,6 +333,30 @@ async fn a_page_that_is_not_a_url_is_dropped_and_the_decision_still_stored() {
 }
 
 #[actix_rt::test]
+async fn a_body_with_a_repeated_key_is_refused_naming_the_key() {
+    let app = spawn().await;
+    let good = decision(&app, "en", "reject-all", &[]).await;
+    let body = format!(
+        r#"{{"revision":{},"shown":{},"accepted":[],"action":"reject-all","language":"en","action":"custom"}}"#,
+        good["revision"], good["shown"]
+    );
+
+    let answer = post_raw(&app, body, "application/json", Some(ORIGIN), &[]).await;
+
+    assert_eq!(answer.status, 400, "{}", answer.json);
+    assert_eq!(answer.json["error"], "duplicate-field");
+    assert_eq!(answer.json["field"], "action");
+    assert!(
+        answer.json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"action\"")),
+        "{}",
+        answer.json
+    );
+    assert_eq!(stored(&app).await, 0);
+}
+
+#[actix_rt::test]
 async fn the_ip_is_kept_only_as_a_prefix_and_forwarded_for_is_ignored_by_default() {
     let app = spawn().await;
     let body = decision(&app, "en", "custom", &[]).await;
