@@ -1,7 +1,7 @@
 //! `POST /api/v1/consents` and `GET /api/v1/consents/{id}`: recording decisions and reading one
 //! visitor's back. Both are open to the registry's origins (CORS) and to the service's own pages.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{
@@ -222,32 +222,55 @@ fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The client's address: the peer, or, behind a trusted proxy, the address that proxy appended
-/// last to `X-Forwarded-For` (earlier entries are the client's to forge).
+/// The client's address: the peer, or, behind a trusted proxy, the entry that proxy wrote: the
+/// last `X-Forwarded-For` entry, across repeated headers. Every earlier entry is the client's to
+/// forge, so a last entry that cannot be read (`unknown`, an obfuscated id) gives the peer, never
+/// an earlier one.
 pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
     forwarded_or_peer(req.headers(), req.peer_addr(), trust_forwarded)
 }
 
 fn forwarded_or_peer(
     headers: &header::HeaderMap,
-    peer: Option<std::net::SocketAddr>,
+    peer: Option<SocketAddr>,
     trust_forwarded: bool,
 ) -> Option<IpAddr> {
-    if trust_forwarded {
-        let last = headers
-            .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .last();
-        if last.is_some() {
-            return last;
-        }
-    }
-    peer.map(|p| p.ip())
+    let forwarded = trust_forwarded
+        .then(|| headers.get_all("x-forwarded-for").last())
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(forwarded_entry);
+    forwarded.or(peer.map(|p| p.ip()))
 }
 
-/// Rate-limit key: the client address (IPv6 by its /64, what one subscriber usually holds).
+/// One `X-Forwarded-For` entry in the forms proxies write: `192.0.2.1`, `192.0.2.1:5678`,
+/// `2001:db8::1`, `[2001:db8::1]` and `[2001:db8::1]:443`, with spaces around.
+fn forwarded_entry(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            let inner = entry.strip_prefix('[')?.strip_suffix(']')?;
+            inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+        })
+}
+
+/// What one client is counted as: an IPv4 address, or an IPv6 /64 (what one subscriber usually
+/// holds, so an address of its own costs a client nothing).
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// Rate-limit key: the client address, by `client_key`.
 #[derive(Clone, Debug)]
 pub(crate) struct ClientIp {
     pub(crate) trust_forwarded: bool,
@@ -260,13 +283,7 @@ impl KeyExtractor for ClientIp {
     fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
         let ip = forwarded_or_peer(req.headers(), req.peer_addr(), self.trust_forwarded)
             .ok_or_else(|| SimpleKeyExtractionError::new("cannot tell the client's address"))?;
-        Ok(match ip {
-            IpAddr::V6(v6) => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-            v4 => v4,
-        })
+        Ok(client_key(ip))
     }
 
     fn exceed_rate_limit_response(

@@ -366,23 +366,79 @@ async fn the_ip_is_kept_only_as_a_prefix_and_forwarded_for_is_ignored_by_default
     assert_eq!(answer.json["ip_prefix"], "127.0.0.0/24");
 }
 
+/// Posts `body` with one `X-Forwarded-For` header per entry of `forwarded`.
+async fn post_forwarded(app: &TestApp, body: &Value, forwarded: &[&str]) -> Answer {
+    let mut req = app
+        .client
+        .post(app.url("/api/v1/consents"))
+        .insert_header(("Content-Type", "application/json"))
+        .insert_header(("Origin", ORIGIN));
+    for value in forwarded {
+        req = req.append_header(("X-Forwarded-For", *value));
+    }
+    let mut res = req.send_body(body.to_string()).await.expect("request sent");
+    let bytes = res.body().limit(1 << 20).await.expect("body read");
+    Answer {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
 #[actix_rt::test]
-async fn behind_a_trusted_proxy_the_forwarded_address_is_kept_as_a_prefix() {
+async fn behind_a_trusted_proxy_the_entry_the_proxy_wrote_is_kept_as_a_prefix() {
     let app = spawn_app_configured(SMALL, |s| {
         s.rate_limit = None;
         s.trust_forwarded_for = true;
     })
     .await;
     let body = decision(&app, "en", "custom", &[]).await;
-    let cases = [
-        ("203.0.113.77", "203.0.113.0/24"),
-        ("198.51.100.1, 2001:db8:abcd:12::1", "2001:db8:abcd::/48"),
+    let v6 = "2001:db8:abcd::/48";
+    let cases: [(&[&str], &str); 12] = [
+        (&["203.0.113.77"], "203.0.113.0/24"),
+        (&["198.51.100.1, 2001:db8:abcd:12::1"], v6),
+        (&["10.9.9.9, 203.0.113.77:5678"], "203.0.113.0/24"),
+        (&["10.9.9.9, [2001:db8:abcd:12::1]:443"], v6),
+        (&["10.9.9.9,[2001:db8:abcd:12::1]"], v6),
+        (&["10.9.9.9 ,  203.0.113.77 "], "203.0.113.0/24"),
+        (&["10.9.9.9", "203.0.113.77:80"], "203.0.113.0/24"),
+        (&["::ffff:203.0.113.77"], "203.0.113.0/24"),
+        // What the proxy wrote cannot be read: the peer, never the client's own entry.
+        (&["10.9.9.9, unknown"], "127.0.0.0/24"),
+        (&["10.9.9.9, _hidden"], "127.0.0.0/24"),
+        (&["10.9.9.9, garbage:12"], "127.0.0.0/24"),
+        (&["10.9.9.9", ""], "127.0.0.0/24"),
     ];
 
     for (forwarded, prefix) in cases {
-        let answer = post(&app, &body, &[("X-Forwarded-For", forwarded)]).await;
-        assert_eq!(answer.json["ip_prefix"], prefix, "{forwarded}");
+        let answer = post_forwarded(&app, &body, forwarded).await;
+        assert_eq!(answer.status, 201, "{forwarded:?}: {}", answer.json);
+        assert_eq!(answer.json["ip_prefix"], prefix, "{forwarded:?}");
     }
+}
+
+#[actix_rt::test]
+async fn forged_entries_before_the_proxy_entry_do_not_escape_the_rate_limit() {
+    let app = spawn_app_configured(SMALL, |s| {
+        s.trust_forwarded_for = true;
+        s.rate_limit = Some(consentry::startup::RateLimit {
+            per_second: 1,
+            burst: 5,
+        });
+    })
+    .await;
+    let body = decision(&app, "en", "custom", &[]).await;
+
+    let mut flood = Vec::new();
+    for i in 0..20 {
+        let forged = format!("10.0.{i}.1, 198.51.100.7:{}", 40_000 + i);
+        flood.push(post_forwarded(&app, &body, &[&forged]).await.status);
+    }
+    let unreadable = post_forwarded(&app, &body, &["10.0.99.1, unknown"]).await;
+
+    assert_eq!(flood.iter().filter(|s| **s == 201).count(), 5, "{flood:?}");
+    assert!(flood[5..].iter().all(|s| *s == 429), "{flood:?}");
+    assert_eq!(unreadable.status, 201, "the peer has its own bucket");
 }
 
 #[actix_rt::test]
