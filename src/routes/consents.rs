@@ -225,7 +225,9 @@ fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str
 /// The client's address: the peer, or, behind a trusted proxy, the entry that proxy wrote: the
 /// last `X-Forwarded-For` entry, across repeated headers. Every earlier entry is the client's to
 /// forge, so a last entry that cannot be read (`unknown`, an obfuscated id) gives the peer, never
-/// an earlier one.
+/// an earlier one. IPv4-mapped IPv6 addresses (every IPv4 peer of a dual-stack `[::]` socket,
+/// a proxy that writes `::ffff:a.b.c.d`) are unwrapped here, once, for the rate limit and the
+/// record alike: left mapped, every IPv4 client would share one IPv6 /64.
 pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
     forwarded_or_peer(req.headers(), req.peer_addr(), trust_forwarded)
 }
@@ -241,7 +243,9 @@ fn forwarded_or_peer(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .and_then(forwarded_entry);
-    forwarded.or(peer.map(|p| p.ip()))
+    forwarded
+        .or(peer.map(|p| p.ip()))
+        .map(|ip| ip.to_canonical())
 }
 
 /// One `X-Forwarded-For` entry in the forms proxies write: `192.0.2.1`, `192.0.2.1:5678`,

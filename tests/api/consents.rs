@@ -442,6 +442,33 @@ async fn forged_entries_before_the_proxy_entry_do_not_escape_the_rate_limit() {
 }
 
 #[actix_rt::test]
+async fn ipv4_clients_written_as_mapped_ipv6_by_the_proxy_have_their_own_rate_limit() {
+    let app = spawn_app_configured(SMALL, |s| {
+        s.trust_forwarded_for = true;
+        s.rate_limit = Some(consentry::startup::RateLimit {
+            per_second: 1,
+            burst: 3,
+        });
+    })
+    .await;
+    let body = decision(&app, "en", "custom", &[]).await;
+
+    let mut flood = Vec::new();
+    for _ in 0..6 {
+        flood.push(
+            post_forwarded(&app, &body, &["::ffff:198.51.100.7"])
+                .await
+                .status,
+        );
+    }
+    let neighbour = post_forwarded(&app, &body, &["::ffff:203.0.113.9"]).await;
+
+    assert_eq!(flood, [201, 201, 201, 429, 429, 429]);
+    assert_eq!(neighbour.status, 201, "{}", neighbour.json);
+    assert_eq!(neighbour.json["ip_prefix"], "203.0.113.0/24");
+}
+
+#[actix_rt::test]
 async fn the_user_agent_is_kept_but_truncated() {
     let app = spawn().await;
     let body = decision(&app, "en", "custom", &[]).await;
