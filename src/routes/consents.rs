@@ -22,7 +22,8 @@ use crate::startup::State;
 /// Largest consent body accepted; a real decision is a few hundred bytes.
 pub(crate) const BODY_LIMIT: usize = 8 * 1024;
 
-/// The rate limiter's configuration; built once at start-up so every worker shares its state.
+/// The rate limiter's configuration (posts and history reads); built once at start-up so every
+/// worker shares its state.
 pub(crate) type RateLimit = GovernorConfig<ClientIp, NoOpMiddleware>;
 
 pub(crate) fn rate_limit(per_second: u32, burst: u32, trust_forwarded: bool) -> RateLimit {
@@ -30,7 +31,9 @@ pub(crate) fn rate_limit(per_second: u32, burst: u32, trust_forwarded: bool) -> 
         .key_extractor(ClientIp { trust_forwarded })
         .requests_per_second(u64::from(per_second.clamp(1, 1_000_000)))
         .burst_size(burst.max(1))
-        .methods(vec![Method::POST])
+        // Reading a history is public too: unlimited, it let one address probe ids as fast as
+        // it liked. One bucket per address for both, as a visitor does little of either.
+        .methods(vec![Method::POST, Method::GET])
         .finish()
         .expect("a quota of 1 to 10^6 per second with a burst of at least 1 is valid")
 }
@@ -307,7 +310,9 @@ impl KeyExtractor for ClientIp {
             .insert_header((header::RETRY_AFTER, HeaderValue::from(wait)))
             .json(serde_json::json!({
                 "error": "rate-limited",
-                "message": format!("too many consent posts from this address; retry in {wait} s"),
+                "message": format!(
+                    "too many consent requests from this address; retry in {wait} s"
+                ),
             }))
     }
 }

@@ -906,6 +906,33 @@ async fn a_flood_from_one_address_gets_429_without_slowing_another() {
 }
 
 #[actix_rt::test]
+async fn reading_histories_is_rate_limited_per_address_like_posting() {
+    let app = spawn_app_configured(SMALL, |s| {
+        s.trust_forwarded_for = true;
+        s.rate_limit = Some(consentry::startup::RateLimit {
+            per_second: 1,
+            burst: 3,
+        });
+    })
+    .await;
+    let read = |forwarded: &'static str| {
+        app.client
+            .get(app.url("/api/v1/consents/AAAAAAAAAAAAAAAAAAAAAAAA"))
+            .insert_header(("X-Forwarded-For", forwarded))
+            .send()
+    };
+
+    let mut scan = Vec::new();
+    for _ in 0..6 {
+        scan.push(read("198.51.100.7").await.expect("sent").status().as_u16());
+    }
+    let neighbour = read("203.0.113.9").await.expect("sent").status().as_u16();
+
+    assert_eq!(scan, [404, 404, 404, 429, 429, 429]);
+    assert_eq!(neighbour, 404, "another address is not limited");
+}
+
+#[actix_rt::test]
 async fn gpc_json_announces_support_when_the_registry_honours_it() {
     let site = "languages = [\"en\", \"fr\"]";
     let dated = SMALL.replace(site, &format!("{site}\nupdated = 2026-11-01"));
