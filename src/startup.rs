@@ -30,7 +30,17 @@ pub struct Settings {
     pub rate_limit: Option<RateLimit>,
     /// Trust the last `X-Forwarded-For` entry as the client address (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// The longest a request body may take to arrive, from the first read to the last byte;
+    /// a body trickled a byte at a time would otherwise hold its connection for ever.
+    pub body_timeout: Duration,
+    /// Connections one client address (IPv6 by /64) may hold open; `None` switches the ceiling
+    /// off. Counted by peer address, so behind a proxy it counts the proxy's connections.
+    pub connections_per_address: Option<u32>,
 }
+
+/// See `Settings::connections_per_address`: more than browsers open (6 per host), room for
+/// a few visitors behind one NAT address.
+pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 64;
 
 /// A client may post `per_second` decisions a second on average, `burst` at once.
 #[derive(Clone, Copy, Debug)]
@@ -57,6 +67,8 @@ impl Settings {
                 burst: 60,
             }),
             trust_forwarded_for: false,
+            body_timeout: Duration::from_secs(10),
+            connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
         }
     }
 }
@@ -130,6 +142,9 @@ impl Application {
             crate::routes::consents::rate_limit(l.per_second, l.burst, settings.trust_forwarded_for)
         });
         maintain(&store, &settings, limit.clone());
+        let connections = settings
+            .connections_per_address
+            .map(crate::connections::ConnectionLimit::new);
         let consents_live = live.clone();
         let state = web::Data::new(State {
             live,
@@ -144,6 +159,7 @@ impl Application {
                     web::QueryConfig::default()
                         .error_handler(|e, _| crate::error::AppError::from(e).into()),
                 )
+                .wrap(from_fn(crate::connections::refuse_over_limit))
                 .wrap(from_fn(crate::routes::method_not_allowed))
                 .wrap(from_fn(crate::routes::security_headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
@@ -155,6 +171,17 @@ impl Application {
                 })
                 .default_service(web::to(crate::routes::not_found))
         })
+        .on_connect(move |conn, data| {
+            if let Some(limit) = &connections {
+                limit.on_connect(conn, data);
+            }
+        })
+        // Written out, not left to actix's defaults, because the connection ceiling relies on
+        // them: a request head must arrive within 5 s (else 408), an idle keep-alive connection
+        // is closed after 5 s, and a closing one is given 1 s to go.
+        .client_request_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(5))
+        .client_disconnect_timeout(Duration::from_secs(1))
         .listen(listener)
         .map_err(|source| StartError::Bind {
             addr: format!("port {port}"),

@@ -2,6 +2,7 @@
 //! visitor's back. Both are open to the registry's origins (CORS) and to the service's own pages.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{
@@ -89,7 +90,7 @@ async fn record(
 ) -> Result<HttpResponse, AppError> {
     check_origin(&req, &state)?;
     check_content_type(&req)?;
-    let body = read_body(&req, payload).await?;
+    let body = read_body(&req, payload, state.settings.body_timeout).await?;
     let decision = Decision::parse(&body)?;
     let terms = state
         .store
@@ -204,21 +205,33 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
-/// Reads at most `BODY_LIMIT` bytes; a longer body is refused before it is all read.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, AppError> {
+/// Reads at most `BODY_LIMIT` bytes; a longer body is refused before it is all read, and one
+/// that has not all arrived by `deadline` (a body trickled a byte at a time, to hold the
+/// connection) is answered 408 and its connection closed.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    deadline: Duration,
+) -> Result<Vec<u8>, AppError> {
     let declared = header_str(req, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > BODY_LIMIT) {
         return Err(AppError::PayloadTooLarge(BODY_LIMIT));
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(512).min(BODY_LIMIT));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request("malformed-body", e.to_string()))?;
-        if body.len() + chunk.len() > BODY_LIMIT {
-            return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+    let read = async {
+        let mut body = Vec::with_capacity(declared.unwrap_or(512).min(BODY_LIMIT));
+        while let Some(chunk) = payload.next().await {
+            let chunk =
+                chunk.map_err(|e| AppError::bad_request("malformed-body", e.to_string()))?;
+            if body.len() + chunk.len() > BODY_LIMIT {
+                return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+        Ok(body)
+    };
+    actix_web::rt::time::timeout(deadline, read)
+        .await
+        .map_err(|_| AppError::RequestTimeout(deadline))?
 }
 
 fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str> {

@@ -3,6 +3,7 @@
 //! (anything in 127.0.0.0/8 is loopback on Linux) and send a body as slowly as it likes.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -83,4 +84,72 @@ async fn on_a_dual_stack_socket_each_ipv4_client_has_its_own_rate_limit() {
     assert_eq!(flood, [201, 201, 201, 429, 429, 429]);
     assert_eq!(status, 201, "another IPv4 client is not limited: {record}");
     assert_eq!(record["ip_prefix"], "127.0.0.0/24");
+}
+
+/// Sends `post_head(400)` from `source`, then one byte of body every 200 ms for at most `for_`,
+/// reading the answer meanwhile. The answer's status (0 if none came, as when the service
+/// resets the connection) and when the connection closed, or `None` if it stayed open.
+async fn trickle(source: IpAddr, port: u16, for_: Duration) -> (u16, Option<Duration>) {
+    let started = std::time::Instant::now();
+    let mut stream = connect_from(source, port).await;
+    if stream.write_all(post_head(400).as_bytes()).await.is_err() {
+        return (0, Some(started.elapsed()));
+    }
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < for_ {
+        let _ = stream.write_all(b" ").await;
+        match actix_rt::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (parse_answer(&answer).0, Some(started.elapsed())),
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    (parse_answer(&answer).0, None)
+}
+
+#[actix_rt::test]
+async fn slow_bodies_from_one_address_are_cut_off_while_another_client_posts_promptly() {
+    let app = spawn_app_configured(SMALL, |s| {
+        s.rate_limit = None;
+        s.body_timeout = Duration::from_secs(1);
+        s.connections_per_address = Some(4);
+    })
+    .await;
+    let body = decision(&app, "en", "custom", &[]).await.to_string();
+    let attacker: IpAddr = [127, 0, 0, 1].into();
+    let visitor: IpAddr = [127, 0, 0, 2].into();
+
+    let trickles: Vec<_> = (0..12)
+        .map(|_| actix_rt::spawn(trickle(attacker, app.port, Duration::from_secs(6))))
+        .collect();
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let (status, record) = post_from(visitor, app.port, &body).await;
+    let took = started.elapsed();
+    let mut ends = Vec::new();
+    for t in trickles {
+        ends.push(t.await.expect("the trickle ran"));
+    }
+
+    assert_eq!(status, 201, "{record}");
+    assert!(took < Duration::from_secs(1), "the visitor waited {took:?}");
+    assert!(
+        ends.iter()
+            .all(|(_, closed)| closed.is_some_and(|t| t < Duration::from_secs(3))),
+        "every slow connection is cut off within the deadline: {ends:?}"
+    );
+    let statuses: Vec<u16> = ends.iter().map(|(s, _)| *s).collect();
+    // The ceiling of 4 counts the client `decision` used too, which it keeps alive.
+    assert!(
+        statuses.iter().filter(|s| **s == 429).count() >= 8,
+        "connections over the ceiling are refused at once: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [408, 429, 0].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&408), "{statuses:?}");
+    let (status, _, _) = app.get("/healthz").await;
+    assert_eq!(status, 200, "closed connections give their places back");
 }
