@@ -92,12 +92,45 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{0}")]
+    AdminToken(#[from] AdminTokenError),
     #[error("cannot watch {path} for edits: {source}")]
     Watch {
         path: String,
         #[source]
         source: notify::Error,
     },
+}
+
+/// An admin token no HTTP client can send, so every admin request would get 401, silently:
+/// header values lose their leading and trailing whitespace on the way (RFC 9110 §5.5) and
+/// carry visible ASCII only. Refused at start rather than trimmed, so the service never
+/// guesses at a secret: the token that works is exactly the one configured.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminTokenError {
+    #[error(
+        "CONSENTRY_ADMIN_TOKEN starts or ends with whitespace (a newline left by the file it \
+         was read from?), which no HTTP client can send: remove it"
+    )]
+    Whitespace,
+    #[error(
+        "CONSENTRY_ADMIN_TOKEN holds {0:?}, which an HTTP header cannot carry: use visible \
+         ASCII characters only"
+    )]
+    Character(char),
+}
+
+fn check_admin_token(token: &str) -> Result<(), AdminTokenError> {
+    if token.trim() != token {
+        return Err(AdminTokenError::Whitespace);
+    }
+    match token
+        .chars()
+        .find(|c| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'))
+    {
+        Some(c) => Err(AdminTokenError::Character(c)),
+        None => Ok(()),
+    }
 }
 
 pub struct Application {
@@ -109,6 +142,9 @@ pub struct Application {
 impl Application {
     /// Loads and checks everything, then binds; any problem is a start-up error.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
+        if let Some(token) = &settings.admin_token {
+            check_admin_token(token)?;
+        }
         let loaded = registry::load_file(&settings.config)?;
         log_warnings(&loaded);
         let store = Store::open(&settings.data)?;

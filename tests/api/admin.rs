@@ -431,3 +431,55 @@ async fn records_past_the_retention_are_purged() {
     let (status, _, _) = app.get(&format!("/api/v1/consents/{id}")).await;
     assert_eq!(status, 404);
 }
+
+/// Starts the real binary with `token` as `CONSENTRY_ADMIN_TOKEN`; its exit code and stderr if
+/// it stops within 10 s, `None` if it is still serving.
+fn serve_with_token(token: &str) -> Option<(i32, String)> {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cookies.toml");
+    std::fs::write(&config, SMALL).expect("write registry");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_consentry"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .env("CONSENTRY_ADMIN_TOKEN", token)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if child.try_wait().expect("status").is_some() {
+            let out = child.wait_with_output().expect("output");
+            return Some((
+                out.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn an_admin_token_that_no_client_can_send_is_refused_at_start() {
+    for token in [
+        "s3cret-token\n",
+        "s3cret-token ",
+        " s3cret-token",
+        "s3cret-tokén",
+    ] {
+        let stopped = serve_with_token(token);
+
+        let (code, stderr) = stopped.unwrap_or_else(|| panic!("{token:?}: the service ran"));
+        assert_eq!(code, 1, "{token:?}: {stderr}");
+        assert!(
+            stderr.contains("CONSENTRY_ADMIN_TOKEN"),
+            "{token:?}: {stderr}"
+        );
+    }
+}
