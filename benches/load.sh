@@ -7,7 +7,8 @@
 #   SERVE_ARGS="--workers 1" benches/load.sh # extra flags for `consentry serve`
 #
 # Needs wrk (Debian: apt-get install -y wrk). Posts run with the rate limit off
-# (--rate-limit 0) and logging at warn, as a benchmark should.
+# (--rate-limit 0), with no ceiling of connections per address (every wrk connection comes
+# from loopback) and logging at warn, as a benchmark should.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,7 +26,8 @@ cargo build --release --quiet
 WORK=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 CONSENTRY_ADMIN_TOKEN=$TOKEN CONSENTRY_LOG=warn target/release/consentry serve \
-  --config cookies.toml --data "$WORK/data" --bind "127.0.0.1:$PORT" --rate-limit 0 ${SERVE_ARGS:-} \
+  --config cookies.toml --data "$WORK/data" --bind "127.0.0.1:$PORT" --rate-limit 0 \
+  --connections-per-address 0 ${SERVE_ARGS:-} \
   >"$WORK/stdout" 2>"$WORK/stderr" &
 PID=$!
 for _ in $(seq 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done

@@ -80,6 +80,10 @@ struct ServeArgs {
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).
     #[arg(long, env = "CONSENTRY_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// Connections one client address (IPv6 by /64) may hold open; 0 switches the ceiling off.
+    /// Default 64, or off with --trust-forwarded-for, where every connection is the proxy's.
+    #[arg(long)]
+    connections_per_address: Option<u32>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "CONSENTRY_WORKERS")]
     workers: Option<usize>,
@@ -115,6 +119,14 @@ fn serve(args: ServeArgs) -> ExitCode {
         burst: args.rate_burst,
     });
     settings.trust_forwarded_for = args.trust_forwarded_for;
+    // Behind a proxy every connection comes from the proxy, so a ceiling per address would cap
+    // the proxy, not a client: off unless asked for (the proxy is the one to bound slow clients).
+    settings.connections_per_address = match args.connections_per_address {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None if args.trust_forwarded_for => None,
+        None => Some(crate::startup::DEFAULT_CONNECTIONS_PER_ADDRESS),
+    };
     settings.workers = args.workers.filter(|n| *n > 0);
     let result = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings.clone()).map_err(|e| e.to_string())?;

@@ -132,7 +132,8 @@ impl fmt::Display for ConsentId {
 
 /// One decision of a visitor, named by the banner (CONTRACT §4.4) so that a retry of a post
 /// that got no answer is recognised and never stored twice.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
 pub struct DecisionId(String);
 
 impl DecisionId {
@@ -201,30 +202,59 @@ impl Action {
     }
 }
 
-/// The page a decision was made on: origin and path, never user info, query or fragment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The page a decision was made on: origin and path, never user info, query, fragment or
+/// `;parameters` (where servers put session ids: `/cart;jsessionid=...`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
 pub struct Page(String);
 
 impl Page {
-    pub fn parse(s: &str) -> Result<Page, FieldError> {
-        let invalid = |why: &str| FieldError::new("invalid-page", "page", format!("page {why}"));
-        if s.len() > PAGE_MAX {
-            return Err(invalid("is longer than 2048 characters"));
-        }
-        let url = Authority::parse(s).map_err(|why| invalid(&format!("is not a URL: {why}")))?;
-        // Rebuilt from the parts, so a user name or password in the URL is never stored.
+    /// The page is only context for a decision, never a reason to refuse one: what is not an
+    /// http(s) URL (an iframe's `about:srcdoc`, a relative path) gives `None`, and a page longer
+    /// than `PAGE_MAX` is shortened, so the visitor's decision is still recorded.
+    pub fn parse(s: &str) -> Option<Page> {
+        let url = Authority::parse(s).ok()?;
         let path_end = url.rest.find(['?', '#']).unwrap_or(url.rest.len());
+        // Rebuilt from the parts, so a user name or password in the URL is never stored.
         let port = url.port.map(|p| format!(":{p}")).unwrap_or_default();
-        Ok(Page(format!(
-            "{}://{}{port}{}",
-            url.scheme,
-            url.host,
-            &url.rest[..path_end]
-        )))
+        let mut page = format!("{}://{}{port}", url.scheme, url.host);
+        // Each segment's parameters go (RFC 3986 §3.3); the first piece is what precedes the
+        // path's leading '/', so it is empty.
+        for (i, segment) in url.rest[..path_end].split('/').enumerate() {
+            if i > 0 {
+                page.push('/');
+            }
+            page.push_str(segment.split(';').next().unwrap_or(""));
+        }
+        if page.len() > PAGE_MAX {
+            let origin = url.scheme.len() + "://".len() + url.host.len() + port.len();
+            if origin >= PAGE_MAX {
+                return None;
+            }
+            let mut cut = PAGE_MAX;
+            while !page.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            // Not in the middle of a percent escape, which would name another character.
+            while let Some(percent) = page.as_bytes()[cut.saturating_sub(2)..cut]
+                .iter()
+                .position(|b| *b == b'%')
+            {
+                cut = cut.saturating_sub(2) + percent;
+            }
+            page.truncate(cut);
+        }
+        Some(Page(page))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<Page> for String {
+    fn from(page: Page) -> String {
+        page.0
     }
 }
 
@@ -242,7 +272,9 @@ const DECISION_FIELDS: [&str; 8] = [
 ];
 
 /// A decision as posted (CONTRACT §4.3), parsed but not yet checked against a snapshot.
-#[derive(Debug)]
+/// Serialized, it is the body it was parsed from in canonical form (what property tests
+/// parse again).
+#[derive(Debug, PartialEq, Serialize)]
 pub struct Decision {
     consent_id: Option<ConsentId>,
     decision_id: Option<DecisionId>,
@@ -257,20 +289,22 @@ pub struct Decision {
 impl Decision {
     /// Parses a posted body; every problem names the field it is about.
     pub fn parse(body: &[u8]) -> Result<Decision, FieldError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            FieldError::new(
-                "malformed-json",
-                "body",
-                format!("the body is not valid JSON: {e}"),
-            )
+        let UniqueKeys { map, repeated } = serde_json::from_slice(body).map_err(|e| {
+            let why = match e.classify() {
+                serde_json::error::Category::Data => "the body must be a JSON object",
+                _ => "the body is not valid JSON",
+            };
+            FieldError::new("malformed-json", "body", format!("{why}: {e}"))
         })?;
-        let Value::Object(map) = value else {
+        if let Some(key) = repeated {
+            // The name is the client's: cut it, on a character boundary, to keep answers small.
+            let name: String = key.chars().take(64).collect();
             return Err(FieldError::new(
-                "malformed-json",
-                "body",
-                "the body must be a JSON object",
+                "duplicate-field",
+                name.clone(),
+                format!("the key {name:?} appears more than once; name each field once"),
             ));
-        };
+        }
         if let Some(unknown) = map.keys().find(|k| !DECISION_FIELDS.contains(&k.as_str())) {
             let hint = suggest(unknown, &DECISION_FIELDS)
                 .map(|f| format!("did you mean {f:?}?"))
@@ -329,9 +363,7 @@ impl Decision {
             }
         };
         let language = optional_string(&map, "language")?.map(str::to_owned);
-        let page = optional_string(&map, "page")?
-            .map(Page::parse)
-            .transpose()?;
+        let page = optional_string(&map, "page")?.and_then(Page::parse);
         Ok(Decision {
             consent_id,
             decision_id,
@@ -347,6 +379,42 @@ impl Decision {
     /// The snapshot the visitor saw, to be looked up before the record is made.
     pub fn shown(&self) -> &str {
         &self.shown
+    }
+}
+
+/// The body's top-level object, with the first key it repeats: serde_json's `Value` keeps the
+/// last of repeated keys silently, so `"action":"reject-all", …, "action":"custom"` would be
+/// stored as `custom` although a reader of the body may well have seen `reject-all`.
+struct UniqueKeys {
+    map: Map<String, Value>,
+    repeated: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<UniqueKeys, D::Error> {
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<UniqueKeys, A::Error> {
+                let mut map = Map::new();
+                let mut repeated = None;
+                // Read to the end even past a repeat, so a body that is not JSON at all is
+                // refused as such, whatever it repeats first.
+                while let Some(key) = access.next_key::<String>()? {
+                    let value: Value = access.next_value()?;
+                    if map.contains_key(&key) {
+                        repeated.get_or_insert(key);
+                    } else {
+                        map.insert(key, value);
+                    }
+                }
+                Ok(UniqueKeys { map, repeated })
+            }
+        }
+        d.deserialize_map(Keys)
     }
 }
 
@@ -561,12 +629,9 @@ fn truncate_user_agent(mut ua: String) -> String {
     ua
 }
 
-/// The network an address belongs to, never the address: IPv4 /24, IPv6 /48.
+/// The network an address belongs to, never the address: IPv4 /24, IPv6 /48. IPv4-mapped
+/// addresses arrive unwrapped, by `routes::consents::client_ip`.
 pub fn ip_prefix(ip: IpAddr) -> String {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
     match ip {
         IpAddr::V4(v4) => {
             let [a, b, c, _] = v4.octets();
@@ -724,11 +789,17 @@ mod tests {
                 "https://www.example.com:80@evil.example/x",
                 "https://evil.example/x",
             ),
+            (
+                "https://www.example.com/cart;jsessionid=0A1B/x;y=1;z/?q;r",
+                "https://www.example.com/cart/x/",
+            ),
+            ("https://www.example.com/;a", "https://www.example.com/"),
         ];
         for (input, kept) in cases {
-            assert_eq!(Page::parse(input).map(|p| p.0).ok().as_deref(), Some(kept));
+            assert_eq!(Page::parse(input).map(|p| p.0).as_deref(), Some(kept));
         }
-        for bad in [
+        for not_a_url in [
+            "about:srcdoc",
             "javascript:alert(1)",
             "/relative",
             "https://",
@@ -737,8 +808,23 @@ mod tests {
             "https://www.example.com:99999/",
             "https://www.exa_mple.com/",
         ] {
-            assert!(Page::parse(bad).is_err(), "{bad:?}");
+            assert_eq!(Page::parse(not_a_url), None, "{not_a_url:?}");
         }
+    }
+
+    #[test]
+    fn a_long_page_is_cut_on_a_character_and_outside_a_percent_escape() {
+        for tail in ["a", "é", "€", "%41", "a%4", "ab%", "%%"] {
+            let long = format!("https://www.example.com/{}", tail.repeat(2000));
+            let page = Page::parse(&long).expect("kept");
+            assert!(page.0.len() <= PAGE_MAX, "{tail}");
+            assert!(long.starts_with(&page.0), "{tail}");
+            let end = &page.0.as_bytes()[page.0.len() - 2..];
+            assert!(!end.contains(&b'%'), "{tail}: ends with {end:?}");
+            assert_eq!(Page::parse(&page.0), Some(page.clone()), "{tail}: stable");
+        }
+        let huge_host = format!("https://{}.example/", "a".repeat(2100));
+        assert_eq!(Page::parse(&huge_host), None);
     }
 
     #[test]
@@ -746,10 +832,184 @@ mod tests {
         let cases = [
             ("203.0.113.77", "203.0.113.0/24"),
             ("2001:db8:abcd:12::1", "2001:db8:abcd::/48"),
-            ("::ffff:198.51.100.9", "198.51.100.0/24"),
         ];
         for (ip, prefix) in cases {
             assert_eq!(ip_prefix(ip.parse().expect("an address")), prefix);
+        }
+    }
+
+    /// `Decision::parse` takes the internet's input: whatever it gets, it never panics, every
+    /// refusal is a typed error with a code and the field to fix, and every accepted body
+    /// parses again, from its serialized form, to the same decision.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::TestCaseError;
+
+        const CODES: [&str; 8] = [
+            "malformed-json",
+            "duplicate-field",
+            "unknown-field",
+            "missing-field",
+            "invalid-field",
+            "invalid-accepted",
+            "unknown-action",
+            "invalid-consent-id",
+        ];
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 256,
+                // Nothing written into the source tree; a failure prints its input.
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    "accept-all",
+                    "reject-all",
+                    "custom",
+                    "gpc",
+                    "withdraw",
+                    "",
+                    "about:srcdoc",
+                    "https://www.example.com/cart;jsessionid=1?q#f",
+                    "https://u:p@www.example.com:8443/a",
+                ])
+                .prop_map(str::to_owned),
+                "[A-Za-z0-9_-]{20,66}",
+                "https?://[a-z.\\[\\]:]{1,16}(:[0-9]{1,6})?(/[a-z;=%@]{0,8}){0,3}",
+                "[a-z]{1,9}",
+                any::<String>(),
+            ]
+        }
+
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                text().prop_map(Value::String),
+            ];
+            leaf.prop_recursive(2, 8, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::vec(("[a-z]{1,4}", inner), 0..3)
+                        .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => prop::sample::select(DECISION_FIELDS.to_vec()).prop_map(str::to_owned),
+                1 => "[a-z_]{0,12}",
+                1 => any::<String>(),
+            ]
+        }
+
+        /// An object written out by hand, so that a key may come twice.
+        fn body() -> impl Strategy<Value = String> {
+            prop::collection::vec((key(), json()), 0..10).prop_map(|entries| {
+                let fields: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{}:{v}", Value::String(k.clone())))
+                    .collect();
+                format!("{{{}}}", fields.join(","))
+            })
+        }
+
+        /// A body the service accepts, to be spoiled.
+        fn valid_body() -> impl Strategy<Value = String> {
+            (
+                prop::sample::select(Action::ALL.to_vec()),
+                prop::collection::vec("[a-z]{1,8}", 0..4),
+                proptest::option::of("[A-Za-z0-9_-]{22,64}"),
+                proptest::option::of(prop_oneof![
+                    text(),
+                    // Over PAGE_MAX, to be shortened.
+                    "https://www\\.example\\.com/[a-zé€%;=/]{2040,2100}",
+                ]),
+            )
+                .prop_map(|(action, accepted, id, page)| {
+                    serde_json::json!({
+                        "consent_id": id, "revision": "c64277f7", "shown": "9b85831d1f2c1c3c",
+                        "accepted": accepted, "action": action, "language": "en", "page": page,
+                    })
+                    .to_string()
+                })
+        }
+
+        fn check(body: &[u8]) -> Result<(), TestCaseError> {
+            match Decision::parse(body) {
+                Ok(decision) => {
+                    let again = serde_json::to_vec(&decision).expect("a decision serializes");
+                    let reparsed = Decision::parse(&again);
+                    prop_assert!(reparsed.is_ok(), "{reparsed:?}");
+                    prop_assert_eq!(reparsed.ok(), Some(decision));
+                }
+                Err(e) => {
+                    prop_assert!(CODES.contains(&e.code), "untyped code {}", e.code);
+                    prop_assert!(!e.message.is_empty());
+                    match e.code {
+                        // The key as the client sent it, cut to 64 characters.
+                        "unknown-field" | "duplicate-field" => {
+                            prop_assert!(e.field.chars().count() <= 64)
+                        }
+                        _ => prop_assert!(
+                            e.field == "body" || DECISION_FIELDS.contains(&e.field.as_ref()),
+                            "field {:?} for {}",
+                            e.field,
+                            e.code
+                        ),
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn generated_bodies_are_refused_with_a_code_and_field_or_round_trip(body in body()) {
+                check(body.as_bytes())?;
+            }
+
+            #[test]
+            fn arbitrary_bytes_never_panic_and_are_refused_as_typed_errors(
+                bytes in prop::collection::vec(any::<u8>(), 0..200)
+            ) {
+                check(&bytes)?;
+            }
+
+            #[test]
+            fn every_valid_body_is_accepted_and_round_trips(body in valid_body()) {
+                prop_assert!(Decision::parse(body.as_bytes()).is_ok(), "{body}");
+                check(body.as_bytes())?;
+            }
+
+            #[test]
+            fn spoiled_valid_bodies_are_refused_with_a_code_and_field_or_round_trip(
+                body in valid_body(),
+                edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..4),
+            ) {
+                prop_assert!(Decision::parse(body.as_bytes()).is_ok(), "{body}");
+                let mut bytes = body.into_bytes();
+                for (at, byte, how) in edits {
+                    let i = at.index(bytes.len() + 1);
+                    match how {
+                        0 => bytes.insert(i, byte),
+                        1 if i < bytes.len() => { bytes.remove(i); }
+                        _ if i < bytes.len() => bytes[i] = byte,
+                        _ => bytes.push(byte),
+                    }
+                }
+                check(&bytes)?;
+            }
         }
     }
 }

@@ -27,6 +27,10 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("the request body did not arrive within {} s", .0.as_secs_f64())]
+    RequestTimeout(std::time::Duration),
+    #[error("this address already holds {0} open connections to the service; close some and retry")]
+    TooManyConnections(u32),
     #[error("the consent store cannot accept writes right now; try again shortly")]
     Unavailable(#[source] crate::store::StoreError),
     #[error("internal error")]
@@ -51,6 +55,8 @@ impl AppError {
             AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::UnsupportedMediaType => "unsupported-media-type",
             AppError::PayloadTooLarge(_) => "payload-too-large",
+            AppError::RequestTimeout(_) => "request-timeout",
+            AppError::TooManyConnections(_) => "too-many-connections",
             AppError::Unavailable(_) => "store-unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -76,6 +82,8 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::TooManyConnections(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -96,8 +104,19 @@ impl ResponseError for AppError {
         if matches!(self, AppError::Unauthorized) {
             res.insert_header(("WWW-Authenticate", "Bearer realm=\"consentry-admin\""));
         }
-        if matches!(self, AppError::Unavailable(_)) {
+        if matches!(
+            self,
+            AppError::Unavailable(_) | AppError::TooManyConnections(_)
+        ) {
             res.insert_header(("Retry-After", "1"));
+        }
+        // The connection goes with the answer: the rest of a slow body is never read, and a
+        // connection over its address's ceiling must free its place at once.
+        if matches!(
+            self,
+            AppError::RequestTimeout(_) | AppError::TooManyConnections(_)
+        ) {
+            res.force_close();
         }
         res.json(Body {
             error: self.code(),

@@ -1,5 +1,6 @@
 pub mod banner;
 pub mod cli;
+pub(crate) mod connections;
 pub mod consent;
 pub mod error;
 pub mod i18n;

@@ -35,7 +35,17 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// How long an export may wait for its client to take the next chunk before it is cut.
     pub export_stall: Duration,
+    /// The longest a request body may take to arrive, from the first read to the last byte;
+    /// a body trickled a byte at a time would otherwise hold its connection for ever.
+    pub body_timeout: Duration,
+    /// Connections one client address (IPv6 by /64) may hold open; `None` switches the ceiling
+    /// off. Counted by peer address, so behind a proxy it counts the proxy's connections.
+    pub connections_per_address: Option<u32>,
 }
+
+/// See `Settings::connections_per_address`: more than browsers open (6 per host), room for
+/// a few visitors behind one NAT address.
+pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 64;
 
 /// A client may post `per_second` decisions a second on average, `burst` at once.
 #[derive(Clone, Copy, Debug)]
@@ -69,6 +79,8 @@ impl Settings {
             }),
             trust_forwarded_for: false,
             export_stall: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(10),
+            connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
         }
     }
 }
@@ -94,6 +106,8 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{0}")]
+    AdminToken(#[from] AdminTokenError),
     #[error("cannot watch {path} for edits: {source}")]
     Watch {
         path: String,
@@ -136,6 +150,37 @@ impl Settings {
     }
 }
 
+/// An admin token no HTTP client can send, so every admin request would get 401, silently:
+/// header values lose their leading and trailing whitespace on the way (RFC 9110 §5.5) and
+/// carry visible ASCII only. Refused at start rather than trimmed, so the service never
+/// guesses at a secret: the token that works is exactly the one configured.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminTokenError {
+    #[error(
+        "CONSENTRY_ADMIN_TOKEN starts or ends with whitespace (a newline left by the file it \
+         was read from?), which no HTTP client can send: remove it"
+    )]
+    Whitespace,
+    #[error(
+        "CONSENTRY_ADMIN_TOKEN holds {0:?}, which an HTTP header cannot carry: use visible \
+         ASCII characters only"
+    )]
+    Character(char),
+}
+
+fn check_admin_token(token: &str) -> Result<(), AdminTokenError> {
+    if token.trim() != token {
+        return Err(AdminTokenError::Whitespace);
+    }
+    match token
+        .chars()
+        .find(|c| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'))
+    {
+        Some(c) => Err(AdminTokenError::Character(c)),
+        None => Ok(()),
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -146,6 +191,9 @@ impl Application {
     /// Loads and checks everything, then binds; any problem is a start-up error.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         settings.check_retention()?;
+        if let Some(token) = &settings.admin_token {
+            check_admin_token(token)?;
+        }
         let loaded = registry::load_file(&settings.config)?;
         log_warnings(&loaded);
         // Bound before the store opens: a service that cannot listen leaves no data folder.
@@ -180,6 +228,9 @@ impl Application {
             crate::routes::consents::rate_limit(l.per_second, l.burst, settings.trust_forwarded_for)
         });
         maintain(&store, &settings, limit.clone());
+        let connections = settings
+            .connections_per_address
+            .map(crate::connections::ConnectionLimit::new);
         let consents_live = live.clone();
         let state = web::Data::new(State {
             live,
@@ -194,6 +245,7 @@ impl Application {
                     web::QueryConfig::default()
                         .error_handler(|e, _| crate::error::AppError::from(e).into()),
                 )
+                .wrap(from_fn(crate::connections::refuse_over_limit))
                 .wrap(from_fn(crate::routes::method_not_allowed))
                 .wrap(from_fn(crate::routes::security_headers))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
@@ -205,6 +257,17 @@ impl Application {
                 })
                 .default_service(web::to(crate::routes::not_found))
         })
+        .on_connect(move |conn, data| {
+            if let Some(limit) = &connections {
+                limit.on_connect(conn, data);
+            }
+        })
+        // Written out, not left to actix's defaults, because the connection ceiling relies on
+        // them: a request head must arrive within 5 s (else 408), an idle keep-alive connection
+        // is closed after 5 s, and a closing one is given 1 s to go.
+        .client_request_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(5))
+        .client_disconnect_timeout(Duration::from_secs(1))
         .listen(listener)
         .map_err(|source| StartError::Bind {
             addr: format!("port {port}"),

@@ -1,7 +1,8 @@
 //! `POST /api/v1/consents` and `GET /api/v1/consents/{id}`: recording decisions and reading one
 //! visitor's back. Both are open to the registry's origins (CORS) and to the service's own pages.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{
@@ -23,7 +24,8 @@ use crate::store::{HistoryCursor, Stored};
 /// Largest consent body accepted; a real decision is a few hundred bytes.
 pub(crate) const BODY_LIMIT: usize = 8 * 1024;
 
-/// The rate limiter's configuration; built once at start-up so every worker shares its state.
+/// The rate limiter's configuration (posts and history reads); built once at start-up so every
+/// worker shares its state.
 pub(crate) type RateLimit = GovernorConfig<ClientIp, NoOpMiddleware>;
 
 pub(crate) fn rate_limit(per_second: u32, burst: u32, trust_forwarded: bool) -> RateLimit {
@@ -31,7 +33,9 @@ pub(crate) fn rate_limit(per_second: u32, burst: u32, trust_forwarded: bool) -> 
         .key_extractor(ClientIp { trust_forwarded })
         .requests_per_second(u64::from(per_second.clamp(1, 1_000_000)))
         .burst_size(burst.max(1))
-        .methods(vec![Method::POST])
+        // Reading a history is public too: unlimited, it let one address probe ids as fast as
+        // it liked. One bucket per address for both, as a visitor does little of either.
+        .methods(vec![Method::POST, Method::GET])
         .finish()
         .expect("a quota of 1 to 10^6 per second with a burst of at least 1 is valid")
 }
@@ -87,7 +91,7 @@ async fn record(
 ) -> Result<HttpResponse, AppError> {
     check_origin(&req, &state)?;
     check_content_type(&req)?;
-    let body = read_body(&req, payload).await?;
+    let body = read_body(&req, payload, state.settings.body_timeout).await?;
     let decision = Decision::parse(&body)?;
     let terms = state
         .store
@@ -255,53 +259,92 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
-/// Reads at most `BODY_LIMIT` bytes; a longer body is refused before it is all read.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, AppError> {
+/// Reads at most `BODY_LIMIT` bytes; a longer body is refused before it is all read, and one
+/// that has not all arrived by `deadline` (a body trickled a byte at a time, to hold the
+/// connection) is answered 408 and its connection closed.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    deadline: Duration,
+) -> Result<Vec<u8>, AppError> {
     let declared = header_str(req, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > BODY_LIMIT) {
         return Err(AppError::PayloadTooLarge(BODY_LIMIT));
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(512).min(BODY_LIMIT));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request("malformed-body", e.to_string()))?;
-        if body.len() + chunk.len() > BODY_LIMIT {
-            return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+    let read = async {
+        let mut body = Vec::with_capacity(declared.unwrap_or(512).min(BODY_LIMIT));
+        while let Some(chunk) = payload.next().await {
+            let chunk =
+                chunk.map_err(|e| AppError::bad_request("malformed-body", e.to_string()))?;
+            if body.len() + chunk.len() > BODY_LIMIT {
+                return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+        Ok(body)
+    };
+    actix_web::rt::time::timeout(deadline, read)
+        .await
+        .map_err(|_| AppError::RequestTimeout(deadline))?
 }
 
 fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The client's address: the peer, or, behind a trusted proxy, the address that proxy appended
-/// last to `X-Forwarded-For` (earlier entries are the client's to forge).
+/// The client's address: the peer, or, behind a trusted proxy, the entry that proxy wrote: the
+/// last `X-Forwarded-For` entry, across repeated headers. Every earlier entry is the client's to
+/// forge, so a last entry that cannot be read (`unknown`, an obfuscated id) gives the peer, never
+/// an earlier one. IPv4-mapped IPv6 addresses (every IPv4 peer of a dual-stack `[::]` socket,
+/// a proxy that writes `::ffff:a.b.c.d`) are unwrapped here, once, for the rate limit and the
+/// record alike: left mapped, every IPv4 client would share one IPv6 /64.
 pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
     forwarded_or_peer(req.headers(), req.peer_addr(), trust_forwarded)
 }
 
 fn forwarded_or_peer(
     headers: &header::HeaderMap,
-    peer: Option<std::net::SocketAddr>,
+    peer: Option<SocketAddr>,
     trust_forwarded: bool,
 ) -> Option<IpAddr> {
-    if trust_forwarded {
-        let last = headers
-            .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .last();
-        if last.is_some() {
-            return last;
-        }
-    }
-    peer.map(|p| p.ip())
+    let forwarded = trust_forwarded
+        .then(|| headers.get_all("x-forwarded-for").last())
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(forwarded_entry);
+    forwarded
+        .or(peer.map(|p| p.ip()))
+        .map(|ip| ip.to_canonical())
 }
 
-/// Rate-limit key: the client address (IPv6 by its /64, what one subscriber usually holds).
+/// One `X-Forwarded-For` entry in the forms proxies write: `192.0.2.1`, `192.0.2.1:5678`,
+/// `2001:db8::1`, `[2001:db8::1]` and `[2001:db8::1]:443`, with spaces around.
+fn forwarded_entry(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            let inner = entry.strip_prefix('[')?.strip_suffix(']')?;
+            inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+        })
+}
+
+/// What one client is counted as: an IPv4 address, or an IPv6 /64 (what one subscriber usually
+/// holds, so an address of its own costs a client nothing).
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// Rate-limit key: the client address, by `client_key`.
 #[derive(Clone, Debug)]
 pub(crate) struct ClientIp {
     pub(crate) trust_forwarded: bool,
@@ -314,13 +357,7 @@ impl KeyExtractor for ClientIp {
     fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
         let ip = forwarded_or_peer(req.headers(), req.peer_addr(), self.trust_forwarded)
             .ok_or_else(|| SimpleKeyExtractionError::new("cannot tell the client's address"))?;
-        Ok(match ip {
-            IpAddr::V6(v6) => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-            v4 => v4,
-        })
+        Ok(client_key(ip))
     }
 
     fn exceed_rate_limit_response(
@@ -340,7 +377,9 @@ impl KeyExtractor for ClientIp {
             .insert_header((header::RETRY_AFTER, HeaderValue::from(wait)))
             .json(serde_json::json!({
                 "error": "rate-limited",
-                "message": format!("too many consent posts from this address; retry in {wait} s"),
+                "message": format!(
+                    "too many consent requests from this address; retry in {wait} s"
+                ),
             }))
     }
 }

@@ -228,6 +228,55 @@ async fn the_csv_export_has_one_column_per_category_and_quotes_what_it_must() {
     assert!(lines[1].ends_with(",false,true,true"), "{}", lines[1]);
 }
 
+/// No cell, however a spreadsheet splits the line (`,`, or `;` as French and German Excel do,
+/// tab, `|`), starts with what it would run as a formula.
+fn formula_cells(line: &str) -> Vec<String> {
+    [',', ';', '\t', '|']
+        .iter()
+        .flat_map(|sep| line.split(*sep))
+        .map(|cell| cell.trim_start_matches([' ', '"']))
+        .filter(|cell| cell.starts_with(['=', '+', '-', '@']))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[actix_rt::test]
+async fn the_csv_export_defuses_a_formula_after_any_separator_in_every_text_cell() {
+    let app = spawn().await;
+    let mut body = decision(&app, "en", "custom", &["analytics"]).await;
+    let agents = [
+        "Mozilla/5.0;=cmd|' /C calc'!A0",
+        "Mozilla/5.0\t+cmd|' /C calc'!A0",
+        "Mozilla/5.0 |@SUM(1+1)*cmd|' /C calc'!A0",
+        "Mozilla/5.0; -2+3+cmd|' /C calc'!A0",
+        "=HYPERLINK(\"https://evil.example\")",
+    ];
+    body["page"] = json!("https://www.example.com/a,=1+cmd|'/C%20calc'!A0/b");
+    for agent in agents {
+        let answer = post(&app, &body, &[("User-Agent", agent)]).await;
+        assert_eq!(answer.status, 201, "{agent}: {}", answer.json);
+    }
+
+    let (status, csv) = admin_get(&app, "/api/v1/admin/consents?format=csv").await;
+
+    assert_eq!(status, 200, "{csv}");
+    let rows: Vec<&str> = csv
+        .split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), agents.len(), "{csv}");
+    for row in &rows {
+        assert!(row.contains("https://www.example.com/a,"), "{row}");
+        assert_eq!(formula_cells(row), Vec::<String>::new(), "{row}");
+    }
+    assert!(
+        rows[0].contains("\"Mozilla/5.0;'=cmd|' /C calc'!A0\""),
+        "a guarded cell is still one quoted cell with the evidence readable: {}",
+        rows[0]
+    );
+}
+
 #[actix_rt::test]
 async fn the_csv_export_gives_each_consent_id_exactly_so_it_can_be_erased() {
     let app = spawn().await;
@@ -389,4 +438,56 @@ async fn records_past_the_retention_are_purged() {
     );
     let (status, _, _) = app.get(&format!("/api/v1/consents/{id}")).await;
     assert_eq!(status, 404);
+}
+
+/// Starts the real binary with `token` as `CONSENTRY_ADMIN_TOKEN`; its exit code and stderr if
+/// it stops within 10 s, `None` if it is still serving.
+fn serve_with_token(token: &str) -> Option<(i32, String)> {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cookies.toml");
+    std::fs::write(&config, SMALL).expect("write registry");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_consentry"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .env("CONSENTRY_ADMIN_TOKEN", token)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if child.try_wait().expect("status").is_some() {
+            let out = child.wait_with_output().expect("output");
+            return Some((
+                out.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn an_admin_token_that_no_client_can_send_is_refused_at_start() {
+    for token in [
+        "s3cret-token\n",
+        "s3cret-token ",
+        " s3cret-token",
+        "s3cret-tokén",
+    ] {
+        let stopped = serve_with_token(token);
+
+        let (code, stderr) = stopped.unwrap_or_else(|| panic!("{token:?}: the service ran"));
+        assert_eq!(code, 1, "{token:?}: {stderr}");
+        assert!(
+            stderr.contains("CONSENTRY_ADMIN_TOKEN"),
+            "{token:?}: {stderr}"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod check;
+mod connections;
 mod consents;
 mod durability;
 mod helpers;
