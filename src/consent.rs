@@ -846,7 +846,7 @@ mod tests {
         use proptest::prelude::*;
         use proptest::test_runner::TestCaseError;
 
-        const CODES: [&str; 8] = [
+        const CODES: [&str; 9] = [
             "malformed-json",
             "duplicate-field",
             "unknown-field",
@@ -855,6 +855,7 @@ mod tests {
             "invalid-accepted",
             "unknown-action",
             "invalid-consent-id",
+            "invalid-decision-id",
         ];
 
         fn config() -> ProptestConfig {

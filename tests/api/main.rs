@@ -8,6 +8,7 @@ mod durability;
 mod helpers;
 mod history;
 mod http;
+mod nginx;
 mod policy;
 mod registry_api;
 mod reload;

@@ -1,0 +1,316 @@
+//! The deployment of the README, tested: Debian's nginx with the repository's
+//! `deploy/nginx.conf` (its ports, certificate and cache paths swapped for the test's) in front
+//! of the real binary with `--trust-forwarded-for`. Skipped, with a notice, where nginx is not
+//! installed, unless `CONSENTRY_NGINX_TESTS=required` (which `.ci/run` sets).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::SMALL;
+
+const HOST: &str = "consent.example.com";
+
+fn nginx_binary() -> Option<PathBuf> {
+    let found = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        let required = std::env::var("CONSENTRY_NGINX_TESTS").is_ok_and(|v| v == "required");
+        assert!(
+            !required,
+            "CONSENTRY_NGINX_TESTS=required but nginx is not installed"
+        );
+        eprintln!("SKIPPED: nginx is not installed (apt-get install -y nginx)");
+    }
+    found
+}
+
+/// A port nobody listens on now (bound, then let go).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A process killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The service on a free loopback port, trusting the proxy's X-Forwarded-For; its port.
+fn start_service(dir: &Path) -> (Running, u16) {
+    let config = dir.join("cookies.toml");
+    std::fs::write(&config, SMALL).expect("registry");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_consentry"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--trust-forwarded-for",
+            "--config",
+        ])
+        .arg(&config)
+        .arg("--data")
+        .arg(dir.join("data"))
+        .env("CONSENTRY_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let port = loop {
+        let line = lines.next().expect("an address").expect("text");
+        if let Some(url) = line.trim().strip_prefix("demo page") {
+            let port = url.trim().trim_end_matches('/').rsplit(':').next();
+            break port.and_then(|p| p.parse().ok()).expect("a port");
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (Running(child), port)
+}
+
+/// The repository's nginx site, made to run here: loopback ports, a fresh certificate, the
+/// cache in the test's folder. Everything else is the file as users copy it.
+fn site_config(dir: &Path, service: u16, http: u16, https: u16) -> String {
+    let site = include_str!("../../deploy/nginx.conf");
+    let swaps = [
+        (
+            "server 127.0.0.1:8080;",
+            format!("server 127.0.0.1:{service};"),
+        ),
+        ("listen 80;", format!("listen 127.0.0.1:{http};")),
+        ("listen [::]:80;", String::new()),
+        (
+            "listen 443 ssl http2;",
+            format!("listen 127.0.0.1:{https} ssl http2;"),
+        ),
+        ("listen [::]:443 ssl http2;", String::new()),
+        (
+            "/etc/letsencrypt/live/consent.example.com/fullchain.pem",
+            dir.join("cert.pem").display().to_string(),
+        ),
+        (
+            "/etc/letsencrypt/live/consent.example.com/privkey.pem",
+            dir.join("key.pem").display().to_string(),
+        ),
+        (
+            "/var/cache/nginx/consentry",
+            dir.join("cache").display().to_string(),
+        ),
+    ];
+    let mut site = site.to_owned();
+    for (from, to) in swaps {
+        assert!(
+            site.contains(from),
+            "deploy/nginx.conf no longer has {from:?}"
+        );
+        site = site.replace(from, &to);
+    }
+    site
+}
+
+fn start_nginx(nginx: &Path, dir: &Path, service: u16) -> (Running, u16, u16) {
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", &format!("/CN={HOST}")])
+        .args(["-addext", &format!("subjectAltName=DNS:{HOST}")])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(made.success(), "a self-signed certificate");
+    let (http, https) = (free_port(), free_port());
+    std::fs::write(
+        dir.join("site.conf"),
+        site_config(dir, service, http, https),
+    )
+    .expect("site");
+    for temp in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
+        std::fs::create_dir_all(dir.join("temp").join(temp)).expect("temp folder");
+    }
+    let d = dir.display();
+    let main = format!(
+        "daemon off;\nuser root;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/temp/body;\n  proxy_temp_path {d}/temp/proxy;\n  \
+         fastcgi_temp_path {d}/temp/fastcgi;\n  uwsgi_temp_path {d}/temp/uwsgi;\n  scgi_temp_path {d}/temp/scgi;\n  \
+         include {d}/site.conf;\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), main).expect("nginx.conf");
+    let child = Command::new(nginx)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx starts");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", https)).is_err() {
+        let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nginx did not listen: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Running(child), http, https)
+}
+
+/// What curl got: status, headers (lower-case names) and body.
+struct Got {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One request with curl, as a client at `from` (a loopback address) would send it.
+fn curl(dir: &Path, from: &str, url: &str, args: &[&str]) -> Got {
+    let out = Command::new("curl")
+        .args(["-s", "-S", "--http1.1", "-D", "-", "--interface", from])
+        .arg("--cacert")
+        .arg(dir.join("cert.pem"))
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Got {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+#[test]
+fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cached_banner() {
+    let Some(nginx) = nginx_binary() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_service, service_port) = start_service(dir.path());
+    let (_nginx, http, https) = start_nginx(&nginx, dir.path(), service_port);
+    let base = format!("https://{HOST}:{https}");
+    let resolve = format!("{HOST}:{https}:127.0.0.1");
+    let get = |from: &str, path: &str, extra: &[&str]| {
+        let mut args = vec!["--resolve", resolve.as_str()];
+        args.extend_from_slice(extra);
+        curl(dir.path(), from, &format!("{base}{path}"), &args)
+    };
+
+    let registry: Value =
+        serde_json::from_str(&get("127.0.0.1", "/api/v1/registry", &[]).body).expect("JSON");
+    let body = serde_json::json!({
+        "revision": registry["revision"], "shown": registry["shown"]["en"],
+        "accepted": [], "action": "reject-all", "page": "https://www.example.com/",
+    })
+    .to_string();
+    // A visitor at 127.7.8.9 that forges its address: nginx replaces the header.
+    let posted = get(
+        "127.7.8.9",
+        "/api/v1/consents",
+        &[
+            "-H",
+            "Origin: https://www.example.com",
+            "-H",
+            "Content-Type: text/plain",
+            "-H",
+            "X-Forwarded-For: 203.0.113.66",
+            "--data-binary",
+            &body,
+        ],
+    );
+    let first = get(
+        "127.0.0.1",
+        "/banner.js",
+        &["-H", "Accept-Encoding: br, gzip"],
+    );
+    let etag = first.header("etag").unwrap_or_default().to_owned();
+    let second = get(
+        "127.0.0.1",
+        "/banner.js",
+        &["-H", "Accept-Encoding: br, gzip"],
+    );
+    let revalidated = get(
+        "127.0.0.1",
+        "/banner.js",
+        &[
+            "-H",
+            "Accept-Encoding: br, gzip",
+            "-H",
+            &format!("If-None-Match: {etag}"),
+        ],
+    );
+    let plain = curl(
+        dir.path(),
+        "127.0.0.1",
+        &format!("http://127.0.0.1:{http}/cookie-policy"),
+        &["-H", &format!("Host: {HOST}")],
+    );
+
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let record: Value = serde_json::from_str(&posted.body).expect("the record");
+    assert_eq!(
+        record["ip_prefix"], "127.7.8.0/24",
+        "the visitor's network as nginx saw it, not the forged one"
+    );
+    assert_eq!(first.status, 200);
+    assert_eq!(
+        first.header("content-encoding"),
+        Some("br"),
+        "compressed through nginx"
+    );
+    assert!(
+        etag.starts_with('"'),
+        "a strong ETag through nginx: {etag:?}"
+    );
+    assert_eq!(
+        second.header("x-cache"),
+        Some("HIT"),
+        "nginx caches banner.js"
+    );
+    assert_eq!(second.header("etag"), Some(etag.as_str()));
+    assert_eq!(revalidated.status, 304);
+    assert_eq!(plain.status, 301);
+    assert_eq!(
+        plain.header("location"),
+        Some(format!("https://{HOST}/cookie-policy").as_str())
+    );
+}
