@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::admin_token::AdminToken;
 use crate::registry::{self, LoadError};
 use crate::startup::{Application, Settings};
 use crate::store::{ExportError, ExportFormat, Exporter, Store, TimeRange};
@@ -109,9 +110,16 @@ impl Cli {
 
 fn serve(args: ServeArgs) -> ExitCode {
     let mut settings = Settings::new(args.config, args.data, &args.bind);
-    settings.admin_token = std::env::var("CONSENTRY_ADMIN_TOKEN")
+    let token = std::env::var("CONSENTRY_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
+    settings.admin_token = match token.map(AdminToken::parse).transpose() {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("consentry: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     settings.retention = std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400);
     settings.allow_short_retention = args.allow_short_retention;
     settings.rate_limit = (args.rate_limit > 0).then_some(crate::startup::RateLimit {

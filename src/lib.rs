@@ -1,3 +1,4 @@
+pub mod admin_token;
 pub mod banner;
 pub mod cli;
 pub(crate) mod connections;
@@ -8,4 +9,5 @@ pub mod registry;
 pub mod routes;
 pub mod served;
 pub mod startup;
+pub(crate) mod state;
 pub mod store;

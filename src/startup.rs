@@ -8,8 +8,10 @@ use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpServer, web};
 
+use crate::admin_token::AdminToken;
 use crate::registry::{self, LoadError};
 use crate::served::{Live, Served};
+use crate::state::State;
 use crate::store::{Store, StoreError};
 
 /// Everything the service needs to start.
@@ -19,7 +21,7 @@ pub struct Settings {
     pub data: PathBuf,
     pub bind: String,
     /// Enables the admin API; `None` closes it (404).
-    pub admin_token: Option<String>,
+    pub admin_token: Option<AdminToken>,
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
     /// Records older than this are purged (see the README's "Retention"); checked at start
@@ -85,13 +87,6 @@ impl Settings {
     }
 }
 
-/// Shared by every request handler.
-pub struct State {
-    pub live: Live,
-    pub store: Store,
-    pub settings: Settings,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("{0}")]
@@ -106,8 +101,6 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
-    AdminToken(#[from] AdminTokenError),
     #[error("cannot watch {path} for edits: {source}")]
     Watch {
         path: String,
@@ -150,37 +143,6 @@ impl Settings {
     }
 }
 
-/// An admin token no HTTP client can send, so every admin request would get 401, silently:
-/// header values lose their leading and trailing whitespace on the way (RFC 9110 §5.5) and
-/// carry visible ASCII only. Refused at start rather than trimmed, so the service never
-/// guesses at a secret: the token that works is exactly the one configured.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminTokenError {
-    #[error(
-        "CONSENTRY_ADMIN_TOKEN starts or ends with whitespace (a newline left by the file it \
-         was read from?), which no HTTP client can send: remove it"
-    )]
-    Whitespace,
-    #[error(
-        "CONSENTRY_ADMIN_TOKEN holds {0:?}, which an HTTP header cannot carry: use visible \
-         ASCII characters only"
-    )]
-    Character(char),
-}
-
-fn check_admin_token(token: &str) -> Result<(), AdminTokenError> {
-    if token.trim() != token {
-        return Err(AdminTokenError::Whitespace);
-    }
-    match token
-        .chars()
-        .find(|c| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'))
-    {
-        Some(c) => Err(AdminTokenError::Character(c)),
-        None => Ok(()),
-    }
-}
-
 pub struct Application {
     port: u16,
     server: Server,
@@ -191,9 +153,6 @@ impl Application {
     /// Loads and checks everything, then binds; any problem is a start-up error.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         settings.check_retention()?;
-        if let Some(token) = &settings.admin_token {
-            check_admin_token(token)?;
-        }
         let loaded = registry::load_file(&settings.config)?;
         log_warnings(&loaded);
         // Bound before the store opens: a service that cannot listen leaves no data folder.
@@ -235,7 +194,10 @@ impl Application {
         let state = web::Data::new(State {
             live,
             store,
-            settings,
+            admin_token: settings.admin_token,
+            trust_forwarded_for: settings.trust_forwarded_for,
+            export_stall: settings.export_stall,
+            body_timeout: settings.body_timeout,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -8,13 +8,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime, Time};
 
 use crate::consent::ConsentId;
 use crate::error::AppError;
-use crate::startup::State;
+use crate::state::State;
 use crate::store::{ExportFormat, Exporter, TimeRange, blocking};
 
 const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
@@ -24,7 +22,7 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 
 /// 404 when the admin surface is closed, 401 unless the Bearer token matches.
 fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
-    let Some(expected) = state.settings.admin_token.as_deref() else {
+    let Some(expected) = &state.admin_token else {
         return Err(AppError::NotFound(format!("no such page: {}", req.path())));
     };
     let given = req
@@ -35,11 +33,7 @@ fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
         // The scheme is case-insensitive (RFC 7235 §2.1): `bearer` is `Bearer`.
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map_or("", |(_, token)| token);
-    // Hashing first makes the comparison independent of both lengths, too.
-    let matches: bool = Sha256::digest(given.trim().as_bytes())
-        .ct_eq(&Sha256::digest(expected.as_bytes()))
-        .into();
-    if matches {
+    if expected.matches(given) {
         Ok(())
     } else {
         Err(AppError::Unauthorized)
@@ -48,7 +42,7 @@ fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
 
 /// 404 when the admin surface is closed; pages that carry no data need no token.
 fn admin_open(req: &HttpRequest, state: &State) -> Result<(), AppError> {
-    match state.settings.admin_token {
+    match state.admin_token {
         Some(_) => Ok(()),
         None => Err(AppError::NotFound(format!("no such page: {}", req.path()))),
     }
@@ -103,7 +97,7 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
     // A bounded channel between the reading thread and the response: the reader waits while the
     // client is slow, so memory stays at a few chunks however large the export.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-    let stall = state.settings.export_stall;
+    let stall = state.export_stall;
     // Set when the export stopped short: the response then ends with an error, so the
     // connection is cut instead of closing the body as if it were complete.
     let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -334,5 +328,5 @@ pub(crate) fn closed(req: &HttpRequest) -> bool {
     admin
         && req
             .app_data::<web::Data<State>>()
-            .is_none_or(|state| state.settings.admin_token.is_none())
+            .is_none_or(|state| state.admin_token.is_none())
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use crate::error::AppError;
-use crate::startup::State;
+use crate::state::State;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "demo.html")]

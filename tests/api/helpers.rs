@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use consentry::admin_token::AdminToken;
 use consentry::startup::{Application, Settings};
 
 /// The repository's own registry: what a new admin starts from.
@@ -114,7 +115,7 @@ pub async fn spawn_app_configured(
     std::fs::write(&config, registry).expect("write registry");
     let data = dir.path().join("data");
     let mut settings = Settings::new(&config, &data, "127.0.0.1:0");
-    settings.admin_token = Some(ADMIN_TOKEN.to_owned());
+    settings.admin_token = Some(AdminToken::parse(ADMIN_TOKEN).expect("a sendable token"));
     settings.workers = Some(1);
     configure(&mut settings);
     let app = Application::build(settings).expect("the service starts");

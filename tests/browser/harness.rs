@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use actix_web::rt::System;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use consentry::admin_token::AdminToken;
 use consentry::startup::{Application, Settings};
 use serde_json::Value;
 
@@ -179,7 +180,7 @@ impl Service {
         let config = dir.path().join("cookies.toml");
         std::fs::write(&config, registry).expect("write registry");
         let mut settings = Settings::new(&config, dir.path().join("data"), "127.0.0.1:0");
-        settings.admin_token = Some(ADMIN_TOKEN.to_owned());
+        settings.admin_token = Some(AdminToken::parse(ADMIN_TOKEN).expect("a sendable token"));
         settings.workers = Some(1);
         adjust(&mut settings);
         let (tx, rx) = std::sync::mpsc::channel();
