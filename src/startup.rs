@@ -191,6 +191,7 @@ impl Application {
             .connections_per_address
             .map(crate::connections::ConnectionLimit::new);
         let consents_live = live.clone();
+        let admin_open = settings.admin_token.is_some();
         let state = web::Data::new(State {
             live,
             store,
@@ -213,7 +214,7 @@ impl Application {
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(from_fn(crate::routes::head_as_get))
                 .wrap(from_fn(crate::routes::log_requests))
-                .configure(crate::routes::configure)
+                .configure(|cfg| crate::routes::configure(cfg, admin_open))
                 .configure(|cfg| {
                     crate::routes::consents::configure(cfg, consents_live.clone(), limit.as_ref())
                 })

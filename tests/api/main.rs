@@ -1,6 +1,7 @@
 //! The service driven over real HTTP on loopback, the way its users drive it.
 
 mod admin;
+mod admin_closed;
 mod check;
 mod connections;
 mod consents;
