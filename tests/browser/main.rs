@@ -3,6 +3,7 @@
 //! installed the tests print a notice and pass, unless `CONSENTRY_BROWSER_TESTS=required`.
 
 mod accessibility;
+mod admin;
 mod cdp;
 mod consent_mode;
 mod csp;
