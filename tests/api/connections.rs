@@ -65,7 +65,7 @@ async fn on_a_dual_stack_socket_each_ipv4_client_has_its_own_rate_limit() {
     }
     let app = spawn_app_configured(SMALL, |s| {
         s.bind = "[::]:0".to_owned();
-        s.rate_limit = Some(consentry::startup::RateLimit {
+        s.rate_limit = Some(consentry::rate_limit::RateLimit {
             per_second: 1,
             burst: 3,
         });

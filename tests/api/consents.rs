@@ -421,7 +421,7 @@ async fn behind_a_trusted_proxy_the_entry_the_proxy_wrote_is_kept_as_a_prefix() 
 async fn forged_entries_before_the_proxy_entry_do_not_escape_the_rate_limit() {
     let app = spawn_app_configured(SMALL, |s| {
         s.trust_forwarded_for = true;
-        s.rate_limit = Some(consentry::startup::RateLimit {
+        s.rate_limit = Some(consentry::rate_limit::RateLimit {
             per_second: 1,
             burst: 5,
         });
@@ -445,7 +445,7 @@ async fn forged_entries_before_the_proxy_entry_do_not_escape_the_rate_limit() {
 async fn ipv4_clients_written_as_mapped_ipv6_by_the_proxy_have_their_own_rate_limit() {
     let app = spawn_app_configured(SMALL, |s| {
         s.trust_forwarded_for = true;
-        s.rate_limit = Some(consentry::startup::RateLimit {
+        s.rate_limit = Some(consentry::rate_limit::RateLimit {
             per_second: 1,
             burst: 3,
         });
@@ -879,7 +879,7 @@ async fn reading_an_unknown_or_malformed_id_answers_404_or_400() {
 async fn a_flood_from_one_address_gets_429_without_slowing_another() {
     let app = spawn_app_configured(SMALL, |s| {
         s.trust_forwarded_for = true;
-        s.rate_limit = Some(consentry::startup::RateLimit {
+        s.rate_limit = Some(consentry::rate_limit::RateLimit {
             per_second: 1,
             burst: 5,
         });
@@ -909,7 +909,7 @@ async fn a_flood_from_one_address_gets_429_without_slowing_another() {
 async fn reading_histories_is_rate_limited_per_address_like_posting() {
     let app = spawn_app_configured(SMALL, |s| {
         s.trust_forwarded_for = true;
-        s.rate_limit = Some(consentry::startup::RateLimit {
+        s.rate_limit = Some(consentry::rate_limit::RateLimit {
             per_second: 1,
             burst: 3,
         });

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use consentry::admin_token::AdminToken;
-use consentry::startup::{Application, Settings};
+use consentry::settings::Settings;
+use consentry::startup::Application;
 
 /// The repository's own registry: what a new admin starts from.
 pub const REPO_COOKIES: &str = include_str!("../../cookies.toml");

@@ -10,7 +10,8 @@ use std::time::Duration;
 use actix_web::rt::System;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use consentry::admin_token::AdminToken;
-use consentry::startup::{Application, Settings};
+use consentry::settings::Settings;
+use consentry::startup::Application;
 use serde_json::Value;
 
 use crate::cdp::Chromium;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use consentry::startup::RateLimit;
+use consentry::rate_limit::RateLimit;
 use serde_json::{Value, json};
 
 use crate::front::State;
