@@ -12,7 +12,8 @@ use consentry::rate_limit::RateLimit;
 use serde_json::{Value, json};
 
 use crate::front::State;
-use crate::harness::{Harness, PENDING_KEY, SOON, Setup, shop_registry};
+use crate::harness::{Harness, PENDING_KEY, SOON, Setup};
+use crate::site::shop_registry;
 
 const CONSENTS: &str = "/api/v1/consents";
 
