@@ -27,7 +27,7 @@ enum Command {
     /// Check a registry file and print every problem with its line and column.
     Check {
         /// The registry to check.
-        #[arg(default_value = "cookies.toml")]
+        #[arg(default_value = DEFAULT_CONFIG)]
         file: PathBuf,
     },
     /// Write consent records to stdout, oldest first (stop the service first: sled allows one
