@@ -71,3 +71,19 @@ impl Settings {
         retention::check(self.retention, self.allow_short_retention)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settings_dump_never_shows_the_admin_token() {
+        let mut settings = Settings::new("cookies.toml", "data", "127.0.0.1:0");
+        settings.admin_token = Some(AdminToken::parse("s3cret-token").expect("a sendable token"));
+
+        let dump = format!("{settings:?}");
+
+        assert!(!dump.contains("s3cret"), "{dump}");
+        assert!(dump.contains("[redacted]"), "{dump}");
+    }
+}

@@ -1,5 +1,6 @@
 //! The admin surface behind `CONSENTRY_ADMIN_TOKEN`: export, stats, erase, snapshots and the
-//! dashboard page. With no token configured every path here answers 404, as if absent.
+//! dashboard page. With no token configured none of it is registered, so every path answers
+//! 404 as if absent; `/admin` then answers a 404 page that says how to turn the dashboard on.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
