@@ -3,10 +3,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::admin_token::{AdminToken, AdminTokenError};
+use crate::rate_limit::RateLimit;
 use crate::registry::{self, LoadError};
-use crate::startup::{Application, Settings};
+use crate::retention::DEFAULT_RETENTION_DAYS;
+use crate::settings::{DEFAULT_CONNECTIONS_PER_ADDRESS, Settings};
+use crate::startup::Application;
 use crate::store::{ExportError, ExportFormat, Exporter, Store, TimeRange};
 
 #[derive(Parser)]
@@ -23,7 +27,7 @@ enum Command {
     /// Check a registry file and print every problem with its line and column.
     Check {
         /// The registry to check.
-        #[arg(default_value = "cookies.toml")]
+        #[arg(default_value = DEFAULT_CONFIG)]
         file: PathBuf,
     },
     /// Write consent records to stdout, oldest first (stop the service first: sled allows one
@@ -42,9 +46,27 @@ struct ExportArgs {
     /// Last day to include (the whole day), or a time (RFC 3339) to stop before.
     #[arg(long)]
     until: Option<String>,
-    /// ndjson: the stored records, one a line; csv: one column per category.
-    #[arg(long, default_value = "ndjson")]
-    format: String,
+    /// What to write.
+    #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+    format: Format,
+}
+
+/// `consentry export --format`.
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// The stored records, one JSON document a line.
+    Ndjson,
+    /// One row per record, one column per category.
+    Csv,
+}
+
+impl From<Format> for ExportFormat {
+    fn from(format: Format) -> ExportFormat {
+        match format {
+            Format::Ndjson => ExportFormat::Ndjson,
+            Format::Csv => ExportFormat::Csv,
+        }
+    }
 }
 
 /// Defaults, written once: `cargo run` with no arguments serves with these too.
@@ -66,22 +88,23 @@ struct ServeArgs {
     #[arg(long, env = "CONSENTRY_BIND", default_value = DEFAULT_BIND)]
     bind: String,
     /// Purge consent records older than this many days (30 to 36500; 0 is refused).
-    #[arg(long, env = "CONSENTRY_RETENTION_DAYS", default_value_t = crate::startup::DEFAULT_RETENTION_DAYS)]
+    #[arg(long, env = "CONSENTRY_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
     /// Allow a retention under 30 days (records are evidence; short retention is rarely meant).
     #[arg(long, env = "CONSENTRY_ALLOW_SHORT_RETENTION")]
     allow_short_retention: bool,
     /// Consent posts per second allowed per client address; 0 switches the limit off.
-    #[arg(long, env = "CONSENTRY_RATE_LIMIT", default_value_t = 10)]
+    #[arg(long, env = "CONSENTRY_RATE_LIMIT", default_value_t = RateLimit::DEFAULT.per_second)]
     rate_limit: u32,
     /// Consent posts a client may send at once before the per-second rate applies.
-    #[arg(long, env = "CONSENTRY_RATE_BURST", default_value_t = 60)]
+    #[arg(long, env = "CONSENTRY_RATE_BURST", default_value_t = RateLimit::DEFAULT.burst)]
     rate_burst: u32,
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).
     #[arg(long, env = "CONSENTRY_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
     /// Connections one client address (IPv6 by /64) may hold open; 0 switches the ceiling off.
-    /// Default 64, or off with --trust-forwarded-for, where every connection is the proxy's.
+    /// Default 64 (`DEFAULT_CONNECTIONS_PER_ADDRESS`), or off with --trust-forwarded-for, where
+    /// every connection is the proxy's.
     #[arg(long)]
     connections_per_address: Option<u32>,
     /// HTTP worker threads (default: one per core).
@@ -107,27 +130,45 @@ impl Cli {
     }
 }
 
+impl ServeArgs {
+    /// The settings these arguments (and `CONSENTRY_ADMIN_TOKEN`) ask for; every value not
+    /// given keeps its default from `Settings::new`.
+    fn settings(self) -> Result<Settings, AdminTokenError> {
+        let mut settings = Settings::new(self.config, self.data, &self.bind);
+        settings.admin_token = std::env::var("CONSENTRY_ADMIN_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(AdminToken::parse)
+            .transpose()?;
+        settings.retention = crate::retention::days(self.retention_days);
+        settings.allow_short_retention = self.allow_short_retention;
+        settings.rate_limit = (self.rate_limit > 0).then_some(RateLimit {
+            per_second: self.rate_limit,
+            burst: self.rate_burst,
+        });
+        settings.trust_forwarded_for = self.trust_forwarded_for;
+        // Behind a proxy every connection comes from the proxy, so a ceiling per address would
+        // cap the proxy, not a client: off unless asked for (the proxy is the one to bound slow
+        // clients).
+        settings.connections_per_address = match self.connections_per_address {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None if self.trust_forwarded_for => None,
+            None => Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
+        };
+        settings.workers = self.workers.filter(|n| *n > 0);
+        Ok(settings)
+    }
+}
+
 fn serve(args: ServeArgs) -> ExitCode {
-    let mut settings = Settings::new(args.config, args.data, &args.bind);
-    settings.admin_token = std::env::var("CONSENTRY_ADMIN_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
-    settings.retention = std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400);
-    settings.allow_short_retention = args.allow_short_retention;
-    settings.rate_limit = (args.rate_limit > 0).then_some(crate::startup::RateLimit {
-        per_second: args.rate_limit,
-        burst: args.rate_burst,
-    });
-    settings.trust_forwarded_for = args.trust_forwarded_for;
-    // Behind a proxy every connection comes from the proxy, so a ceiling per address would cap
-    // the proxy, not a client: off unless asked for (the proxy is the one to bound slow clients).
-    settings.connections_per_address = match args.connections_per_address {
-        Some(0) => None,
-        Some(n) => Some(n),
-        None if args.trust_forwarded_for => None,
-        None => Some(crate::startup::DEFAULT_CONNECTIONS_PER_ADDRESS),
+    let settings = match args.settings() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("consentry: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    settings.workers = args.workers.filter(|n| *n > 0);
     let result = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings.clone()).map_err(|e| e.to_string())?;
         let base = format!("http://{}", display_addr(&settings.bind, app.port()));
@@ -217,10 +258,7 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn export(args: &ExportArgs) -> ExitCode {
-    let Some(format) = ExportFormat::parse(&args.format) else {
-        eprintln!("consentry: --format must be ndjson or csv");
-        return ExitCode::from(2);
-    };
+    let format = ExportFormat::from(args.format);
     let range = match TimeRange::parse(args.since.as_deref(), args.until.as_deref()) {
         Ok(range) => range,
         Err(e) => {

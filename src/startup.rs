@@ -1,96 +1,21 @@
 //! Building and running the service: load the registry, open the store, bind, serve.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpServer, web};
 
+use crate::rate_limit;
 use crate::registry::{self, LoadError};
+use crate::reload::{self, ReloadGuard};
+use crate::retention::{self, RetentionError};
 use crate::served::{Live, Served};
+use crate::settings::Settings;
+use crate::state::State;
 use crate::store::{Store, StoreError};
-
-/// Everything the service needs to start.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub config: PathBuf,
-    pub data: PathBuf,
-    pub bind: String,
-    /// Enables the admin API; `None` closes it (404).
-    pub admin_token: Option<String>,
-    /// HTTP worker threads; `None` means one per core.
-    pub workers: Option<usize>,
-    /// Records older than this are purged (see the README's "Retention"); checked at start
-    /// against `MIN_RETENTION_DAYS` and `MAX_RETENTION_DAYS`.
-    pub retention: Duration,
-    /// Allows a retention shorter than `MIN_RETENTION_DAYS` (never zero).
-    pub allow_short_retention: bool,
-    /// How often the retention purge runs.
-    pub purge_every: Duration,
-    /// Consent posts per second per client address, with bursts; `None` switches it off.
-    pub rate_limit: Option<RateLimit>,
-    /// Trust the last `X-Forwarded-For` entry as the client address (behind a reverse proxy).
-    pub trust_forwarded_for: bool,
-    /// How long an export may wait for its client to take the next chunk before it is cut.
-    pub export_stall: Duration,
-    /// The longest a request body may take to arrive, from the first read to the last byte;
-    /// a body trickled a byte at a time would otherwise hold its connection for ever.
-    pub body_timeout: Duration,
-    /// Connections one client address (IPv6 by /64) may hold open; `None` switches the ceiling
-    /// off. Counted by peer address, so behind a proxy it counts the proxy's connections.
-    pub connections_per_address: Option<u32>,
-}
-
-/// See `Settings::connections_per_address`: more than browsers open (6 per host), room for
-/// a few visitors behind one NAT address.
-pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 64;
-
-/// A client may post `per_second` decisions a second on average, `burst` at once.
-#[derive(Clone, Copy, Debug)]
-pub struct RateLimit {
-    pub per_second: u32,
-    pub burst: u32,
-}
-
-/// Five years: see the README's "Retention" for why.
-pub const DEFAULT_RETENTION_DAYS: u32 = 1826;
-/// Shorter retentions are refused unless `allow_short_retention` says it is meant: a record
-/// kept a few days proves little, and `0` reads to many operators as "keep forever".
-pub const MIN_RETENTION_DAYS: u32 = 30;
-/// A century; longer is a typo, and far past what a date can subtract.
-pub const MAX_RETENTION_DAYS: u32 = 36_500;
-
-impl Settings {
-    pub fn new(config: impl Into<PathBuf>, data: impl Into<PathBuf>, bind: &str) -> Settings {
-        Settings {
-            config: config.into(),
-            data: data.into(),
-            bind: bind.to_owned(),
-            admin_token: None,
-            workers: None,
-            retention: Duration::from_secs(u64::from(DEFAULT_RETENTION_DAYS) * 86_400),
-            allow_short_retention: false,
-            purge_every: Duration::from_secs(3600),
-            rate_limit: Some(RateLimit {
-                per_second: 10,
-                burst: 60,
-            }),
-            trust_forwarded_for: false,
-            export_stall: Duration::from_secs(30),
-            body_timeout: Duration::from_secs(10),
-            connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
-        }
-    }
-}
-
-/// Shared by every request handler.
-pub struct State {
-    pub live: Live,
-    pub store: Store,
-    pub settings: Settings,
-}
+use crate::upkeep::UpkeepGuard;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -106,8 +31,8 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
-    AdminToken(#[from] AdminTokenError),
+    #[error("cannot start a background task: {0}")]
+    Upkeep(#[source] std::io::Error),
     #[error("cannot watch {path} for edits: {source}")]
     Watch {
         path: String,
@@ -116,86 +41,26 @@ pub enum StartError {
     },
 }
 
-/// A retention the service refuses to start with.
-#[derive(Debug, thiserror::Error)]
-pub enum RetentionError {
-    #[error(
-        "--retention-days 0 would delete every consent record, including those just \
-         acknowledged; records are evidence: keep them {DEFAULT_RETENTION_DAYS} days (the \
-         default) or as long as your lawyers say"
-    )]
-    Zero,
-    #[error(
-        "--retention-days {days} is under {MIN_RETENTION_DAYS} days: records would be gone before \
-         anyone could ask for them; add --allow-short-retention if that is really meant"
-    )]
-    TooShort { days: u64 },
-    #[error("--retention-days {days} is over {MAX_RETENTION_DAYS} days (a century)")]
-    TooLong { days: u64 },
-}
-
-impl Settings {
-    /// Refuses a retention that would destroy evidence by mistake, or overflow a date.
-    pub fn check_retention(&self) -> Result<(), RetentionError> {
-        let days = self.retention.as_secs() / 86_400;
-        if self.retention.is_zero() {
-            Err(RetentionError::Zero)
-        } else if days > u64::from(MAX_RETENTION_DAYS) {
-            Err(RetentionError::TooLong { days })
-        } else if days < u64::from(MIN_RETENTION_DAYS) && !self.allow_short_retention {
-            Err(RetentionError::TooShort { days })
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// An admin token no HTTP client can send, so every admin request would get 401, silently:
-/// header values lose their leading and trailing whitespace on the way (RFC 9110 §5.5) and
-/// carry visible ASCII only. Refused at start rather than trimmed, so the service never
-/// guesses at a secret: the token that works is exactly the one configured.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminTokenError {
-    #[error(
-        "CONSENTRY_ADMIN_TOKEN starts or ends with whitespace (a newline left by the file it \
-         was read from?), which no HTTP client can send: remove it"
-    )]
-    Whitespace,
-    #[error(
-        "CONSENTRY_ADMIN_TOKEN holds {0:?}, which an HTTP header cannot carry: use visible \
-         ASCII characters only"
-    )]
-    Character(char),
-}
-
-fn check_admin_token(token: &str) -> Result<(), AdminTokenError> {
-    if token.trim() != token {
-        return Err(AdminTokenError::Whitespace);
-    }
-    match token
-        .chars()
-        .find(|c| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'))
-    {
-        Some(c) => Err(AdminTokenError::Character(c)),
-        None => Ok(()),
-    }
-}
-
 pub struct Application {
     port: u16,
     server: Server,
-    _watcher: notify::RecommendedWatcher,
+    /// The background tasks of this service; dropped with it, which stops them.
+    _upkeep: Upkeep,
+}
+
+/// Held for as long as the service runs; each guard stops its task when dropped.
+struct Upkeep {
+    _reload: ReloadGuard,
+    _purge: UpkeepGuard,
+    _limiter: Option<UpkeepGuard>,
 }
 
 impl Application {
     /// Loads and checks everything, then binds; any problem is a start-up error.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         settings.check_retention()?;
-        if let Some(token) = &settings.admin_token {
-            check_admin_token(token)?;
-        }
         let loaded = registry::load_file(&settings.config)?;
-        log_warnings(&loaded);
+        reload::log_warnings(&loaded);
         // Bound before the store opens: a service that cannot listen leaves no data folder.
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
             addr: settings.bind.clone(),
@@ -210,32 +75,37 @@ impl Application {
             .port();
         let store = Store::open(&settings.data)?;
         let served = Served::build(loaded.registry);
-        archive(&store, &served)?;
+        reload::archive(&store, &served)?;
         let live = Live::new(settings.config.clone(), served);
 
-        let watcher = {
-            let (live, store) = (live.clone(), store.clone());
-            registry::watch(&settings.config, move || reload(&live, &store)).map_err(|source| {
-                StartError::Watch {
-                    path: settings.config.display().to_string(),
-                    source,
-                }
-            })?
-        };
+        let reload = reload::start(&live, &store).map_err(|source| StartError::Watch {
+            path: settings.config.display().to_string(),
+            source,
+        })?;
 
         let workers = settings.workers;
         let limit = settings.rate_limit.map(|l| {
             crate::routes::consents::rate_limit(l.per_second, l.burst, settings.trust_forwarded_for)
         });
-        maintain(&store, &settings, limit.clone());
+        let purge = retention::start_purge(&store, settings.retention, settings.purge_every)
+            .map_err(StartError::Upkeep)?;
+        let limiter = limit
+            .as_ref()
+            .map(rate_limit::start_cleanup)
+            .transpose()
+            .map_err(StartError::Upkeep)?;
         let connections = settings
             .connections_per_address
             .map(crate::connections::ConnectionLimit::new);
         let consents_live = live.clone();
+        let admin_open = settings.admin_token.is_some();
         let state = web::Data::new(State {
             live,
             store,
-            settings,
+            admin_token: settings.admin_token,
+            trust_forwarded_for: settings.trust_forwarded_for,
+            export_stall: settings.export_stall,
+            body_timeout: settings.body_timeout,
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -251,7 +121,7 @@ impl Application {
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(from_fn(crate::routes::head_as_get))
                 .wrap(from_fn(crate::routes::log_requests))
-                .configure(crate::routes::configure)
+                .configure(|cfg| crate::routes::configure(cfg, admin_open))
                 .configure(|cfg| {
                     crate::routes::consents::configure(cfg, consents_live.clone(), limit.as_ref())
                 })
@@ -279,7 +149,11 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
-            _watcher: watcher,
+            _upkeep: Upkeep {
+                _reload: reload,
+                _purge: purge,
+                _limiter: limiter,
+            },
         })
     }
 
@@ -289,112 +163,10 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application {
-            server, _watcher, ..
+            server, _upkeep, ..
         } = self;
         let result = server.await;
-        drop(_watcher);
+        drop(_upkeep);
         result
-    }
-}
-
-/// The background upkeep thread: purges records past the retention, and forgets rate-limit
-/// counters of clients gone quiet. It ends with the store.
-fn maintain(store: &Store, settings: &Settings, limit: Option<crate::routes::consents::RateLimit>) {
-    let store = store.downgrade();
-    let (retention, every) = (settings.retention, settings.purge_every);
-    let tick = every
-        .min(Duration::from_secs(60))
-        .max(Duration::from_millis(50));
-    let spawned = std::thread::Builder::new()
-        .name("consentry-upkeep".to_owned())
-        .spawn(move || {
-            let mut next_purge = std::time::Instant::now();
-            loop {
-                let Some(store) = store.upgrade() else {
-                    return;
-                };
-                if std::time::Instant::now() >= next_purge {
-                    next_purge += every;
-                    purge(&store, retention);
-                }
-                drop(store);
-                if let Some(limit) = &limit {
-                    let limiter = limit.limiter();
-                    limiter.retain_recent();
-                    limiter.shrink_to_fit();
-                }
-                std::thread::sleep(tick);
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start the retention purge");
-    }
-}
-
-/// A purge removing more than this share of the store is logged as a warning: that is a
-/// retention set by mistake, or a clock that jumped, more often than records coming of age.
-const PURGE_WARN_SHARE: f64 = 0.5;
-
-fn purge(store: &Store, retention: Duration) {
-    // Checked at start, but a clock far in the past must not kill the upkeep thread either.
-    let Some(cutoff) = time::OffsetDateTime::now_utc()
-        .checked_sub(time::Duration::try_from(retention).unwrap_or(time::Duration::MAX))
-    else {
-        return;
-    };
-    match store.purge_before(cutoff) {
-        Ok(0) => {}
-        Ok(count) => {
-            let left = store.count().unwrap_or(0);
-            let share = count as f64 / (count + left) as f64;
-            if share > PURGE_WARN_SHARE {
-                tracing::warn!(
-                    count,
-                    left,
-                    %cutoff,
-                    "purged more than half of the consent records in one run; check --retention-days and the clock"
-                );
-            } else {
-                tracing::info!(count, %cutoff, "purged consent records past the retention");
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "retention purge failed; will retry"),
-    }
-}
-
-/// Keeps every snapshot the service is about to serve, before it serves it.
-fn archive(store: &Store, served: &Served) -> Result<(), StoreError> {
-    store.archive_snapshots(
-        served
-            .snapshots
-            .values()
-            .map(|s| (s.shown.as_str(), s.json.as_slice())),
-    )
-}
-
-/// Applies an edit of the registry file; a broken edit is logged and the last good one stays.
-fn reload(live: &Live, store: &Store) {
-    let loaded = match registry::load_file(live.path()) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            tracing::error!("registry edit rejected, still serving the last good one:\n{e}");
-            return;
-        }
-    };
-    log_warnings(&loaded);
-    let served = Served::build(loaded.registry);
-    if let Err(e) = archive(store, &served) {
-        tracing::error!(error = %e, "cannot archive the new registry's snapshots; still serving the last good one");
-        return;
-    }
-    let before = live.get().registry.revision.clone();
-    let after = served.registry.revision.clone();
-    live.replace(served);
-    tracing::info!(%before, %after, "registry reloaded");
-}
-
-fn log_warnings(loaded: &registry::Loaded) {
-    if !loaded.warnings.diagnostics.is_empty() {
-        tracing::warn!("registry warnings:\n{}", loaded.warnings);
     }
 }

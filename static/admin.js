@@ -59,7 +59,14 @@
     if (event) event.preventDefault();
     const typed = $("token").value.trim();
     if (typed) sessionStorage.setItem(TOKEN_KEY, typed);
-    if (!token()) return;
+    if (!token()) {
+      // Submitted blank (or blanks only): say so. On load with no token yet, wait quietly.
+      if (event) {
+        say("Paste the admin token first: the value of CONSENTRY_ADMIN_TOKEN the service was started with.");
+        $("token").focus();
+      }
+      return;
+    }
     const days = Math.max(1, Math.min(3660, Number($("days").value) || 30));
     say("Loading…");
     try {

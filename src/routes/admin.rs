@@ -1,20 +1,22 @@
 //! The admin surface behind `CONSENTRY_ADMIN_TOKEN`: export, stats, erase, snapshots and the
-//! dashboard page. With no token configured every path here answers 404, as if absent.
+//! dashboard page. With no token configured none of it is registered, so every path answers
+//! 404 as if absent; `/admin` then answers a 404 page that says how to turn the dashboard on.
 
-use actix_web::http::header;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError, Route, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime, Time};
 
 use crate::consent::ConsentId;
 use crate::error::AppError;
-use crate::startup::State;
+use crate::state::State;
 use crate::store::{ExportFormat, Exporter, TimeRange, blocking};
 
 const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
@@ -22,11 +24,15 @@ const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
 /// Bytes the export hands to the response at a time; also bounds what it buffers.
 const EXPORT_CHUNK: usize = 64 * 1024;
 
-/// 404 when the admin surface is closed, 401 unless the Bearer token matches.
-fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
-    let Some(expected) = state.settings.admin_token.as_deref() else {
-        return Err(AppError::NotFound(format!("no such page: {}", req.path())));
-    };
+/// The one guard of the admin API: 401 unless the request's Bearer token is the configured
+/// one. It wraps each API route (`guarded`) rather than the scope so that a wrong method on a
+/// known path is still told apart, 405 with `Allow`, before any token is asked for; a scope's
+/// middleware runs before its routes are matched. With no token configured the routes are not
+/// registered at all (`configure`), so this never sees a closed surface.
+async fn require_token(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -35,26 +41,23 @@ fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
         // The scheme is case-insensitive (RFC 7235 §2.1): `bearer` is `Bearer`.
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map_or("", |(_, token)| token);
-    // Hashing first makes the comparison independent of both lengths, too.
-    let matches: bool = Sha256::digest(given.trim().as_bytes())
-        .ct_eq(&Sha256::digest(expected.as_bytes()))
-        .into();
-    if matches {
-        Ok(())
-    } else {
-        Err(AppError::Unauthorized)
+    let authorized = req
+        .app_data::<web::Data<State>>()
+        .and_then(|state| state.admin_token.as_ref())
+        .is_some_and(|token| token.matches(given));
+    if !authorized {
+        let (req, _) = req.into_parts();
+        let answer = AppError::Unauthorized.error_response();
+        return Ok(ServiceResponse::new(req, answer).map_into_right_body());
     }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
-/// 404 when the admin surface is closed; pages that carry no data need no token.
-fn admin_open(req: &HttpRequest, state: &State) -> Result<(), AppError> {
-    match state.settings.admin_token {
-        Some(_) => Ok(()),
-        None => Err(AppError::NotFound(format!("no such page: {}", req.path()))),
-    }
+fn guarded(route: Route) -> Route {
+    route.wrap(from_fn(require_token))
 }
 
-/// The query string, read only after `authorize`: an unauthorized client learns nothing from
+/// The query string, read only past `require_token`: an unauthorized client learns nothing from
 /// how its query is answered, not even that the admin API exists.
 fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
     Ok(web::Query::<T>::from_query(req.query_string())?.into_inner())
@@ -70,7 +73,6 @@ struct ExportQuery {
 /// Every record in the range, streamed in time order.
 #[tracing::instrument(skip_all)]
 async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
-    authorize(&req, &state)?;
     let query: ExportQuery = query(&req)?;
     let format = match query.format.as_deref() {
         None | Some("") => ExportFormat::Ndjson,
@@ -103,7 +105,7 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
     // A bounded channel between the reading thread and the response: the reader waits while the
     // client is slow, so memory stays at a few chunks however large the export.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-    let stall = state.settings.export_stall;
+    let stall = state.export_stall;
     // Set when the export stopped short: the response then ends with an error, so the
     // connection is cut instead of closing the body as if it were complete.
     let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -216,7 +218,6 @@ struct StatsQuery {
 /// Decisions per day over the last `days` days (today included), and the share granted.
 #[tracing::instrument(skip_all)]
 async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
-    authorize(&req, &state)?;
     let query: StatsQuery = query(&req)?;
     let days = match query.days.as_deref() {
         None | Some("") => 30,
@@ -247,12 +248,7 @@ async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse
 /// Erases one visitor's records (GDPR Art. 17); `204` whether or not there were any, with
 /// their number in `Consentry-Erased`.
 #[tracing::instrument(skip_all)]
-async fn erase(
-    req: HttpRequest,
-    path: web::Path<String>,
-    state: web::Data<State>,
-) -> Result<HttpResponse, AppError> {
-    authorize(&req, &state)?;
+async fn erase(path: web::Path<String>, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let id = ConsentId::parse(&path)?;
     let store = state.store.clone();
     let erased = blocking(move || store.erase(&id))
@@ -267,11 +263,9 @@ async fn erase(
 /// The banner configuration and texts a record's `shown` names, byte for byte as archived.
 #[tracing::instrument(skip_all)]
 async fn snapshot(
-    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<State>,
 ) -> Result<HttpResponse, AppError> {
-    authorize(&req, &state)?;
     let shown = path.into_inner();
     let store = state.store.clone();
     let json = blocking(move || store.snapshot(&shown))
@@ -296,43 +290,61 @@ struct AdminPage {
 }
 
 /// The dashboard: a static page; its script asks for the token and reads the admin API.
-async fn dashboard(req: HttpRequest, state: web::Data<State>) -> Result<AdminPage, AppError> {
-    admin_open(&req, &state)?;
+async fn dashboard(state: web::Data<State>) -> AdminPage {
     let served = state.live.get();
     let lang = served.registry.default_lang();
-    Ok(AdminPage {
+    AdminPage {
         lang: lang.to_string(),
         site_name: served.registry.site.name.get(lang, lang).to_owned(),
         revision: served.registry.revision.clone(),
-    })
+    }
 }
 
-async fn dashboard_js(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
-    admin_open(&req, &state)?;
-    Ok(HttpResponse::Ok()
+async fn dashboard_js() -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(DASHBOARD_JS))
+        .body(DASHBOARD_JS)
 }
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/admin/consents").route(web::get().to(export)))
-        .service(web::resource("/api/v1/admin/stats").route(web::get().to(stats)))
-        .service(
-            web::resource("/api/v1/admin/consents/{consent_id}").route(web::delete().to(erase)),
-        )
-        .service(web::resource("/api/v1/admin/snapshots/{shown}").route(web::get().to(snapshot)))
-        .service(web::resource("/admin").route(web::get().to(dashboard)))
-        .service(web::resource("/admin/dashboard.js").route(web::get().to(dashboard_js)));
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_closed.html")]
+struct ClosedPage {
+    lang: String,
+    site_name: String,
 }
 
-/// True for a path of the admin surface while it is closed (no token): it must look absent.
-pub(crate) fn closed(req: &HttpRequest) -> bool {
-    let path = req.path();
-    let admin =
-        path == "/admin" || path.starts_with("/admin/") || path.starts_with("/api/v1/admin/");
-    admin
-        && req
-            .app_data::<web::Data<State>>()
-            .is_none_or(|state| state.settings.admin_token.is_none())
+/// `/admin` while no token is set: a 404 page that says how to open the dashboard, rather than
+/// the bare JSON 404 of an unknown path. Every method gets it, so none is told `Allow`.
+async fn closed_dashboard(state: web::Data<State>) -> impl Responder {
+    let served = state.live.get();
+    let lang = served.registry.default_lang();
+    ClosedPage {
+        lang: lang.to_string(),
+        site_name: served.registry.site.name.get(lang, lang).to_owned(),
+    }
+    .customize()
+    .with_status(StatusCode::NOT_FOUND)
+    .insert_header((header::CACHE_CONTROL, "no-store"))
+}
+
+/// The admin surface, registered only when a token is set: without one, every admin path but
+/// `/admin` (which explains itself) is simply unknown, 404 whatever the method or the query.
+/// The dashboard and its script carry no data and need no token; the API needs it.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig, open: bool) {
+    if !open {
+        cfg.service(web::resource("/admin").route(web::route().to(closed_dashboard)));
+        return;
+    }
+    cfg.service(
+        web::scope("/api/v1/admin")
+            .service(web::resource("/consents").route(guarded(web::get().to(export))))
+            .service(web::resource("/stats").route(guarded(web::get().to(stats))))
+            .service(
+                web::resource("/consents/{consent_id}").route(guarded(web::delete().to(erase))),
+            )
+            .service(web::resource("/snapshots/{shown}").route(guarded(web::get().to(snapshot)))),
+    )
+    .service(web::resource("/admin").route(web::get().to(dashboard)))
+    .service(web::resource("/admin/dashboard.js").route(web::get().to(dashboard_js)));
 }

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::banner::Encoding;
-use crate::startup::State;
+use crate::state::State;
 
 /// Browsers and CDNs may reuse the script for five minutes, then revalidate (a 304 costs a few
 /// bytes), so a registry edit reaches visitors within minutes without redeploying the site.

@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use crate::consent::{ConsentId, ConsentRecord, Decision, RequestFacts};
 use crate::error::AppError;
 use crate::registry::Origin;
-use crate::startup::State;
+use crate::state::State;
 use crate::store::{HistoryCursor, Stored};
 
 /// Largest consent body accepted; a real decision is a few hundred bytes.
@@ -91,7 +91,7 @@ async fn record(
 ) -> Result<HttpResponse, AppError> {
     check_origin(&req, &state)?;
     check_content_type(&req)?;
-    let body = read_body(&req, payload, state.settings.body_timeout).await?;
+    let body = read_body(&req, payload, state.body_timeout).await?;
     let decision = Decision::parse(&body)?;
     let terms = state
         .store
@@ -105,7 +105,7 @@ async fn record(
         })?;
     let facts = RequestFacts {
         user_agent: header_str(&req, header::USER_AGENT).map(str::to_owned),
-        ip: client_ip(&req, state.settings.trust_forwarded_for),
+        ip: client_ip(&req, state.trust_forwarded_for),
         sec_gpc: header_str(&req, "sec-gpc").is_some_and(|v| v.trim() == "1"),
         now: time::OffsetDateTime::now_utc(),
     };
@@ -218,7 +218,7 @@ fn check_origin(req: &HttpRequest, state: &State) -> Result<(), AppError> {
     };
     let served = state.live.get();
     if allowed_by_registry(&served.registry.site.origins, origin)
-        || same_origin(req, origin, state.settings.trust_forwarded_for)
+        || same_origin(req, origin, state.trust_forwarded_for)
     {
         return Ok(());
     }

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use crate::error::AppError;
-use crate::startup::State;
+use crate::state::State;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "demo.html")]
@@ -15,6 +15,8 @@ pub(crate) struct DemoPage {
     lang: String,
     site_name: String,
     revision: String,
+    /// Whether `/admin` is open; the link says how to open it when not.
+    admin_open: bool,
     /// The optional categories, one example tag each.
     categories: Vec<CategoryView>,
     all_categories: Vec<CategoryView>,
@@ -52,6 +54,7 @@ pub(crate) async fn index(state: web::Data<State>) -> DemoPage {
         lang: lang.to_string(),
         site_name: registry.site.name.get(lang, lang).to_owned(),
         revision: registry.revision.clone(),
+        admin_open: state.admin_token.is_some(),
         all_categories: registry.categories.iter().map(view).collect(),
         categories,
         embed_category,

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use crate::error::AppError;
-use crate::startup::State;
+use crate::state::State;
 
 #[derive(Serialize)]
 struct GpcSupport {

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::error::AppError;
-use crate::startup::State;
+use crate::state::State;
 
 /// `200 ok` only when the store takes a durable write; `Consentry-Probed-At` says when the
 /// shared probe behind the answer wrote (at most once a second, whatever the callers).

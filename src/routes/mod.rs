@@ -22,7 +22,7 @@ use crate::error::AppError;
 
 /// Methods are guards of routes, not of resources (as `#[get]` and `cfg.route` make them), so a
 /// wrong method on a known path reaches the resource and is answered 405 with `Allow`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, admin_open: bool) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/api/v1/registry").route(web::get().to(registry::registry)))
         .service(web::resource("/cookie-policy").route(web::get().to(policy::cookie_policy)))
@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/demo/embed").route(web::get().to(demo::embed)))
         .service(web::resource("/demo/{file}").route(web::get().to(demo::asset)))
         .service(web::resource("/static/{file}").route(web::get().to(assets::asset)))
-        .configure(admin::configure)
+        .configure(|cfg| admin::configure(cfg, admin_open))
         .configure(gpc::configure);
 }
 
@@ -54,7 +54,7 @@ pub async fn head_as_get(
 }
 
 /// A wrong method on a known path: actix answers a bare 405 with `Allow`; this makes it a JSON
-/// error like every other (a GET route takes HEAD too), or a 404 on the closed admin surface.
+/// error like every other (a GET route takes HEAD too).
 pub async fn method_not_allowed(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -77,15 +77,10 @@ pub async fn method_not_allowed(
             }
         });
     let (req, _) = res.into_parts();
-    let answer = if admin::closed(&req) {
-        AppError::NotFound(format!("no such page: {}", req.path())).error_response()
-    } else {
-        let mut answer = AppError::MethodNotAllowed(req.method().clone()).error_response();
-        if let Some(allow) = allow.and_then(|v| HeaderValue::try_from(v).ok()) {
-            answer.headers_mut().insert(header::ALLOW, allow);
-        }
-        answer
-    };
+    let mut answer = AppError::MethodNotAllowed(req.method().clone()).error_response();
+    if let Some(allow) = allow.and_then(|v| HeaderValue::try_from(v).ok()) {
+        answer.headers_mut().insert(header::ALLOW, allow);
+    }
     Ok(ServiceResponse::new(req, answer).map_into_right_body())
 }
 

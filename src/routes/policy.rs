@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::i18n::UiTexts;
 use crate::registry::{Lang, Registry};
-use crate::startup::State;
+use crate::state::State;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "cookie_policy.html")]

@@ -1,7 +1,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::startup::State;
+use crate::state::State;
 
 /// The registry as JSON, revalidated by ETag so pollers pay a 304.
 #[tracing::instrument(skip_all)]

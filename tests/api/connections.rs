@@ -8,8 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::consents::{ORIGIN, decision};
-use crate::helpers::{SMALL, spawn_app_configured};
+use crate::helpers::{ORIGIN, SMALL, spawn_app_configured};
 
 /// A connection to the service on loopback `port`, from `source`.
 async fn connect_from(source: IpAddr, port: u16) -> actix_rt::net::TcpStream {
@@ -65,13 +64,13 @@ async fn on_a_dual_stack_socket_each_ipv4_client_has_its_own_rate_limit() {
     }
     let app = spawn_app_configured(SMALL, |s| {
         s.bind = "[::]:0".to_owned();
-        s.rate_limit = Some(consentry::startup::RateLimit {
+        s.rate_limit = Some(consentry::rate_limit::RateLimit {
             per_second: 1,
             burst: 3,
         });
     })
     .await;
-    let body = decision(&app, "en", "custom", &[]).await.to_string();
+    let body = app.decision("en", "custom", &[]).await.to_string();
     let flooder: IpAddr = [127, 0, 0, 1].into();
     let neighbour: IpAddr = [127, 0, 0, 2].into();
 
@@ -116,7 +115,7 @@ async fn slow_bodies_from_one_address_are_cut_off_while_another_client_posts_pro
         s.connections_per_address = Some(4);
     })
     .await;
-    let body = decision(&app, "en", "custom", &[]).await.to_string();
+    let body = app.decision("en", "custom", &[]).await.to_string();
     let attacker: IpAddr = [127, 0, 0, 1].into();
     let visitor: IpAddr = [127, 0, 0, 2].into();
 
@@ -150,6 +149,6 @@ async fn slow_bodies_from_one_address_are_cut_off_while_another_client_posts_pro
         "{statuses:?}"
     );
     assert!(statuses.contains(&408), "{statuses:?}");
-    let (status, _, _) = app.get("/healthz").await;
+    let (status, _, _) = app.healthz().await;
     assert_eq!(status, 200, "closed connections give their places back");
 }

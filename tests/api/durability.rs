@@ -13,9 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::SMALL;
-
-pub(crate) const TOKEN: &str = "durability-token";
-pub(crate) const ORIGIN: &str = "https://www.example.com";
+pub(crate) use crate::helpers::{ADMIN_TOKEN as TOKEN, ORIGIN};
 
 /// The service as its own process, on the data folder of a test.
 pub(crate) struct Service {

@@ -1,47 +1,15 @@
-//! Spawning the real service in-process on port 0, with its own registry file and data folder.
+//! The service spawned in-process on port 0, with its own registry file and data folder, and a
+//! method per endpoint, as a client calls it.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use consentry::startup::{Application, Settings};
+use awc::http::header::HeaderMap;
+use consentry::settings::Settings;
+use consentry::startup::Application;
+use serde_json::{Value, json};
 
-/// The repository's own registry: what a new admin starts from.
-pub const REPO_COOKIES: &str = include_str!("../../cookies.toml");
-
-/// A small registry for tests that need exact control.
-pub const SMALL: &str = r#"
-[site]
-name = "Example"
-url = "https://www.example.com"
-origins = ["https://www.example.com"]
-languages = ["en", "fr"]
-
-[[category]]
-id = "necessary"
-title = "Necessary"
-description = "Needed for the site to work."
-required = true
-
-[[category]]
-id = "analytics"
-title = { en = "Analytics", fr = "Mesure d'audience" }
-description = "Counts visits."
-google_consent = ["analytics_storage"]
-
-[[cookie]]
-name = "sid"
-category = "necessary"
-purpose = "Keeps your session."
-expires = "session"
-
-[[cookie]]
-name = "_ga"
-category = "analytics"
-provider = "Google Analytics"
-purpose = { en = "Distinguishes visitors.", fr = "Distingue les visiteurs." }
-expires = "13 months"
-privacy_url = "https://policies.google.com/privacy"
-"#;
+pub use crate::common::{ADMIN_TOKEN, REPO_COOKIES, SMALL, SMALL_ORIGIN as ORIGIN};
 
 #[allow(dead_code)] // not every test module reads every field
 pub struct TestApp {
@@ -53,12 +21,45 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// The admin token every test service opens its admin API with.
-pub const ADMIN_TOKEN: &str = "test-admin-token";
+/// A JSON answer: its status, headers and body (`Null` when the body is not JSON).
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub json: Value,
+}
 
 /// Starts the service on a free port with `registry` as its `cookies.toml`.
 pub async fn spawn_app(registry: &str) -> TestApp {
     spawn_app_configured(registry, |_| {}).await
+}
+
+/// The small registry's service, rate limit off so tests may post freely.
+pub async fn spawn_unlimited() -> TestApp {
+    spawn_app_configured(SMALL, |s| s.rate_limit = None).await
+}
+
+/// Like `spawn_app`, with a hook to adjust the settings (retention, rate limit, proxies…).
+pub async fn spawn_app_configured(
+    registry: &str,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = crate::common::test_settings(dir.path(), registry, configure);
+    let (config, data) = (settings.config.clone(), settings.data.clone());
+    let app = Application::build(settings).expect("the service starts");
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        config,
+        data,
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .disable_redirects()
+            .finish(),
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -66,14 +67,30 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn get(&self, path: &str) -> (u16, awc::http::header::HeaderMap, String) {
-        let mut res = self
-            .client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request sent");
-        let body = res.body().limit(16 * 1024 * 1024).await.expect("body read");
+    /// `GET path`: status, headers and body as text.
+    pub async fn get(&self, path: &str) -> (u16, HeaderMap, String) {
+        self.send(awc::http::Method::GET, path, None).await
+    }
+
+    /// `GET path`, which must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let (status, _, body) = self.get(path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).expect("JSON body")
+    }
+
+    async fn send(
+        &self,
+        method: awc::http::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> (u16, HeaderMap, String) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let mut res = req.send().await.expect("request sent");
+        let body = res.body().limit(1 << 26).await.expect("body read");
         (
             res.status().as_u16(),
             res.headers().clone(),
@@ -81,10 +98,138 @@ impl TestApp {
         )
     }
 
-    pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let (status, _, body) = self.get(path).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        serde_json::from_str(&body).expect("JSON body")
+    // -- The public API ------------------------------------------------------------------------
+
+    /// `GET /api/v1/registry`.
+    pub async fn registry(&self) -> Value {
+        self.get_json("/api/v1/registry").await
+    }
+
+    /// `GET /healthz`.
+    pub async fn healthz(&self) -> (u16, HeaderMap, String) {
+        self.get("/healthz").await
+    }
+
+    /// A decision as the banner posts it, for what the service serves now in `lang`.
+    pub async fn decision(&self, lang: &str, action: &str, accepted: &[&str]) -> Value {
+        let registry = self.registry().await;
+        json!({
+            "revision": registry["revision"],
+            "shown": registry["shown"][lang],
+            "accepted": accepted,
+            "action": action,
+            "language": lang,
+            "page": "https://www.example.com/products/a?utm_source=mail#reviews",
+        })
+    }
+
+    /// `POST /api/v1/consents` with `body` as JSON from the registry's origin, with `extra`
+    /// headers.
+    pub async fn post_consent(&self, body: &Value, extra: &[(&str, &str)]) -> Answer {
+        self.post_consent_raw(body.to_string(), "application/json", Some(ORIGIN), extra)
+            .await
+    }
+
+    /// `POST /api/v1/consents` with any body, media type and origin.
+    pub async fn post_consent_raw(
+        &self,
+        body: String,
+        content_type: &str,
+        origin: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self
+            .client
+            .post(self.url("/api/v1/consents"))
+            .insert_header(("Content-Type", content_type));
+        if let Some(origin) = origin {
+            req = req.insert_header(("Origin", origin));
+        }
+        for (name, value) in extra {
+            req = req.insert_header((*name, *value));
+        }
+        answer(req.send_body(body).await.expect("request sent")).await
+    }
+
+    /// `POST /api/v1/consents` with one `X-Forwarded-For` header per entry of `forwarded`.
+    pub async fn post_consent_forwarded(&self, body: &Value, forwarded: &[&str]) -> Answer {
+        let mut req = self
+            .client
+            .post(self.url("/api/v1/consents"))
+            .insert_header(("Content-Type", "application/json"))
+            .insert_header(("Origin", ORIGIN));
+        for value in forwarded {
+            req = req.append_header(("X-Forwarded-For", *value));
+        }
+        answer(req.send_body(body.to_string()).await.expect("request sent")).await
+    }
+
+    /// Posts `n` decisions of `action`, each answered 201; the stored records.
+    pub async fn post_decisions(&self, n: usize, action: &str, accepted: &[&str]) -> Vec<Value> {
+        let body = self.decision("en", action, accepted).await;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let answer = self.post_consent(&body, &[]).await;
+            assert_eq!(answer.status, 201, "{}", answer.json);
+            out.push(answer.json);
+        }
+        out
+    }
+
+    /// `GET /api/v1/consents/{consent_id}`, with the query `query` (`""` or `?after=…`).
+    pub async fn history(&self, consent_id: &str, query: &str) -> (u16, HeaderMap, String) {
+        self.get(&format!("/api/v1/consents/{consent_id}{query}"))
+            .await
+    }
+
+    // -- The admin API, with the test token unless told otherwise --------------------------------
+
+    /// `method path` with `token` as the Bearer token (none when `None`).
+    pub async fn admin_call(&self, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
+        let (status, _, body) = self.send(method, path, token).await;
+        (status, body)
+    }
+
+    /// `GET path` with the admin token.
+    pub async fn admin_get(&self, path: &str) -> (u16, String) {
+        self.admin_call("GET", path, Some(ADMIN_TOKEN)).await
+    }
+
+    /// `GET /api/v1/admin/consents{query}`: the export.
+    pub async fn export(&self, query: &str) -> (u16, String) {
+        self.admin_get(&format!("/api/v1/admin/consents{query}"))
+            .await
+    }
+
+    /// `GET /api/v1/admin/stats{query}`.
+    pub async fn stats(&self, query: &str) -> (u16, String) {
+        self.admin_get(&format!("/api/v1/admin/stats{query}")).await
+    }
+
+    /// `GET /api/v1/admin/snapshots/{shown}`.
+    pub async fn snapshot(&self, shown: &str) -> (u16, String) {
+        self.admin_get(&format!("/api/v1/admin/snapshots/{shown}"))
+            .await
+    }
+
+    /// `DELETE /api/v1/admin/consents/{consent_id}`: status and headers.
+    pub async fn erase(&self, consent_id: &str) -> (u16, HeaderMap) {
+        let (status, headers, _) = self
+            .send(
+                awc::http::Method::DELETE,
+                &format!("/api/v1/admin/consents/{consent_id}"),
+                Some(ADMIN_TOKEN),
+            )
+            .await;
+        (status, headers)
+    }
+
+    /// How many records the store holds, through the admin export.
+    pub async fn stored(&self) -> usize {
+        let (status, body) = self.export("").await;
+        assert_eq!(status, 200);
+        body.lines().filter(|l| !l.is_empty()).count()
     }
 
     /// Polls until `check` holds, for at most `timeout`.
@@ -104,31 +249,14 @@ impl TestApp {
     }
 }
 
-/// Like `spawn_app`, with a hook to adjust the settings (retention, rate limit, proxies…).
-pub async fn spawn_app_configured(
-    registry: &str,
-    configure: impl FnOnce(&mut Settings),
-) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("cookies.toml");
-    std::fs::write(&config, registry).expect("write registry");
-    let data = dir.path().join("data");
-    let mut settings = Settings::new(&config, &data, "127.0.0.1:0");
-    settings.admin_token = Some(ADMIN_TOKEN.to_owned());
-    settings.workers = Some(1);
-    configure(&mut settings);
-    let app = Application::build(settings).expect("the service starts");
-    let port = app.port();
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        port,
-        config,
-        data,
-        client: awc::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .disable_redirects()
-            .finish(),
-        _dir: dir,
+async fn answer<S>(mut res: awc::ClientResponse<S>) -> Answer
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let body = res.body().limit(1 << 20).await.expect("body read");
+    Answer {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        json: serde_json::from_slice(&body).unwrap_or(Value::Null),
     }
 }

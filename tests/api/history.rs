@@ -3,17 +3,16 @@
 
 use serde_json::{Value, json};
 
-use crate::consents::{decision, post, spawn};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, spawn_unlimited};
 
 const VISITOR: &str = "lnp0k3b2_9876543210_2345678901_3456789012_4567890123";
 
 async fn post_many(app: &TestApp, n: usize) {
-    let mut body = decision(app, "en", "custom", &[]).await;
+    let mut body = app.decision("en", "custom", &[]).await;
     body["consent_id"] = json!(VISITOR);
     for i in 0..n {
         body["page"] = json!(format!("https://www.example.com/p{i}"));
-        let answer = post(app, &body, &[]).await;
+        let answer = app.post_consent(&body, &[]).await;
         assert_eq!(answer.status, 201, "{}", answer.json);
     }
 }
@@ -42,10 +41,10 @@ async fn every_page(app: &TestApp, path: &str) -> (Vec<Value>, usize) {
 
 #[actix_rt::test]
 async fn a_long_history_comes_in_pages_of_100_oldest_first_linked_to_the_next() {
-    let app = spawn().await;
+    let app = spawn_unlimited().await;
     post_many(&app, 230).await;
 
-    let (first, headers, _) = app.get(&format!("/api/v1/consents/{VISITOR}")).await;
+    let (first, headers, _) = app.history(VISITOR, "").await;
     let (records, pages) = every_page(&app, &format!("/api/v1/consents/{VISITOR}")).await;
 
     assert_eq!(first, 200);
@@ -66,7 +65,7 @@ async fn a_long_history_comes_in_pages_of_100_oldest_first_linked_to_the_next() 
 
 #[actix_rt::test]
 async fn a_client_may_ask_for_smaller_pages_but_not_unbounded_ones() {
-    let app = spawn().await;
+    let app = spawn_unlimited().await;
     post_many(&app, 5).await;
 
     let (records, pages) = every_page(&app, &format!("/api/v1/consents/{VISITOR}?limit=2")).await;
@@ -86,10 +85,10 @@ async fn a_client_may_ask_for_smaller_pages_but_not_unbounded_ones() {
 
 #[actix_rt::test]
 async fn a_short_history_is_one_page_without_a_link() {
-    let app = spawn().await;
+    let app = spawn_unlimited().await;
     post_many(&app, 3).await;
 
-    let (status, headers, body) = app.get(&format!("/api/v1/consents/{VISITOR}")).await;
+    let (status, headers, body) = app.history(VISITOR, "").await;
 
     assert_eq!(status, 200);
     assert!(headers.get("link").is_none());

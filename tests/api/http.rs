@@ -135,9 +135,9 @@ impl std::io::Write for Sink {
 #[actix_rt::test]
 async fn the_request_log_names_routes_never_consent_ids() {
     let logs = capture_logs();
-    let app = crate::consents::spawn().await;
-    let body = crate::consents::decision(&app, "en", "custom", &[]).await;
-    let answer = crate::consents::post(&app, &body, &[]).await;
+    let app = crate::helpers::spawn_unlimited().await;
+    let body = app.decision("en", "custom", &[]).await;
+    let answer = app.post_consent(&body, &[]).await;
     let id = answer.json["consent_id"]
         .as_str()
         .expect("an id")

@@ -1,15 +1,24 @@
 //! The service driven over real HTTP on loopback, the way its users drive it.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod admin;
+mod admin_closed;
 mod check;
+mod client_address;
 mod connections;
 mod consents;
 mod durability;
+mod exports;
 mod helpers;
 mod history;
 mod http;
 mod nginx;
+mod origins;
 mod policy;
+mod record_fields;
+mod refusals;
 mod registry_api;
 mod reload;
 mod retries;

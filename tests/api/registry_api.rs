@@ -1,11 +1,13 @@
-//! `GET /api/v1/registry`, `/healthz`, the demo page and JSON errors.
+//! `GET /api/v1/registry`, `/healthz`, `/.well-known/gpc.json`, the demo page and JSON errors.
+
+use serde_json::json;
 
 use crate::helpers::*;
 
 #[actix_web::test]
 async fn the_registry_json_has_everything_a_client_needs() {
     let app = spawn_app(SMALL).await;
-    let json = app.get_json("/api/v1/registry").await;
+    let json = app.registry().await;
     assert_eq!(json["site"]["name"]["en"], "Example");
     assert_eq!(json["site"]["url"], "https://www.example.com");
     assert_eq!(json["site"]["consent_days"], 182);
@@ -67,7 +69,7 @@ async fn the_registry_is_revalidated_with_its_etag() {
 #[actix_web::test]
 async fn health_is_ok_when_the_store_is_writable() {
     let app = spawn_app(SMALL).await;
-    let (status, _, body) = app.get("/healthz").await;
+    let (status, _, body) = app.healthz().await;
     assert_eq!((status, body.as_str()), (200, "ok"));
 }
 
@@ -81,9 +83,9 @@ async fn a_flood_of_health_checks_shares_one_probe_write_a_second() {
             .map(str::to_owned)
     };
 
-    let burst = futures_util::future::join_all((0..64).map(|_| app.get("/healthz"))).await;
+    let burst = futures_util::future::join_all((0..64).map(|_| app.healthz())).await;
     actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let (_, later, _) = app.get("/healthz").await;
+    let (_, later, _) = app.healthz().await;
 
     assert!(
         burst
@@ -131,4 +133,22 @@ async fn unknown_paths_get_a_json_error() {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["error"], "not-found");
     assert!(json["message"].as_str().unwrap().contains("/no/such/thing"));
+}
+
+#[actix_rt::test]
+async fn gpc_json_announces_support_when_the_registry_honours_it() {
+    let site = "languages = [\"en\", \"fr\"]";
+    let dated = SMALL.replace(site, &format!("{site}\nupdated = 2026-11-01"));
+    let honours = spawn_app_configured(&dated, |_| {}).await;
+    let ignores = spawn_app_configured(
+        &SMALL.replace(site, &format!("{site}\nhonor_gpc = false")),
+        |_| {},
+    )
+    .await;
+
+    let support = honours.get_json("/.well-known/gpc.json").await;
+    let (status, _, _) = ignores.get("/.well-known/gpc.json").await;
+
+    assert_eq!(support, json!({"gpc": true, "lastUpdate": "2026-11-01"}));
+    assert_eq!(status, 404);
 }

@@ -9,7 +9,7 @@ use crate::helpers::*;
 const RELOAD_DEADLINE: Duration = Duration::from_secs(3);
 
 async fn revision(app: &TestApp) -> String {
-    app.get_json("/api/v1/registry").await["revision"]
+    app.registry().await["revision"]
         .as_str()
         .unwrap()
         .to_owned()

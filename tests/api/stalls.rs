@@ -142,12 +142,12 @@ async fn an_export_whose_client_stops_reading_is_cut_off_after_the_stall_limit()
         s.export_stall = Duration::from_secs(1);
     })
     .await;
-    let body = crate::consents::decision(&app, "en", "custom", &[]).await;
+    let body = app.decision("en", "custom", &[]).await;
     let user_agent = format!("Mozilla/5.0 {}", "y".repeat(490));
     let posts = (0..12_000).map(|_| {
         app.client
             .post(app.url("/api/v1/consents"))
-            .insert_header(("Origin", crate::consents::ORIGIN))
+            .insert_header(("Origin", crate::helpers::ORIGIN))
             .insert_header(("Content-Type", "text/plain"))
             .insert_header(("User-Agent", user_agent.as_str()))
             .send_body(body.to_string())

@@ -128,7 +128,7 @@ fn a_french_page_gets_the_french_banner_and_its_record_says_so() {
     };
     let url = format!(
         "http://{}:{}/fr/catalogue",
-        crate::harness::SHOP_HOST,
+        crate::site::SHOP_HOST,
         h.host.port
     );
     h.open(&url);
@@ -162,7 +162,7 @@ fn registry_texts_holding_markup_and_line_separators_are_shown_exactly_as_writte
     let Some(mut h) = Harness::start_with(|origins| {
         format!(
             "{}\n[texts.en]\nbanner_title = {TITLE:?}\nbanner_text = \"{}\"\n",
-            crate::harness::shop_registry(origins),
+            crate::site::shop_registry(origins),
             TEXT.replace('\u{2028}', "\\u2028")
                 .replace('\u{2029}', "\\u2029"),
         )

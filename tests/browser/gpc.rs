@@ -7,8 +7,7 @@ use crate::harness::{Harness, SOON};
 #[test]
 fn global_privacy_control_rejects_without_asking_records_gpc_and_says_so() {
     // With the floating button on, to see that it does not stand beside the notice.
-    let Some(mut h) = Harness::start_with(crate::harness::shop_registry_with_floating_button)
-    else {
+    let Some(mut h) = Harness::start_with(crate::site::shop_registry_with_floating_button) else {
         return;
     };
     h.browser.before_every_document(

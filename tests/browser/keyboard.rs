@@ -127,7 +127,7 @@ fn the_first_layer_never_hides_the_element_that_has_the_focus() {
     };
     let url = format!(
         "http://{}:{}/shop/catalogue",
-        crate::harness::SHOP_HOST,
+        crate::site::SHOP_HOST,
         h.host.port
     );
     h.open(&url);

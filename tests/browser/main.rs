@@ -2,7 +2,11 @@
 //! then keeps. Each test has its own service, website and browser profile. Where no Chromium is
 //! installed the tests print a notice and pass, unless `CONSENTRY_BROWSER_TESTS=required`.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod accessibility;
+mod admin;
 mod cdp;
 mod consent_mode;
 mod csp;
@@ -15,5 +19,7 @@ mod keyboard;
 mod retries;
 mod revisits;
 mod screenshots;
+mod service;
+mod site;
 mod tags;
 mod withdrawal;

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use consentry::startup::RateLimit;
+use consentry::rate_limit::RateLimit;
 use serde_json::{Value, json};
 
 use crate::front::State;
-use crate::harness::{Harness, PENDING_KEY, SOON, Setup, shop_registry};
+use crate::harness::{Harness, PENDING_KEY, SOON, Setup};
+use crate::site::shop_registry;
 
 const CONSENTS: &str = "/api/v1/consents";
 

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::harness::{Harness, NEW_COOKIE, SOON};
+use crate::harness::{Harness, SOON};
+use crate::site::NEW_COOKIE;
 
 /// Accepts everything on the shop's first layer and waits until the service has it.
 fn accept_all(h: &mut Harness) -> serde_json::Value {
@@ -127,7 +128,7 @@ fn an_expired_decision_asks_again() {
 #[test]
 fn with_a_cookie_domain_a_decision_on_www_holds_on_the_bare_domain() {
     let Some(mut h) = Harness::start_with(|origins| {
-        crate::harness::shop_registry(origins).replace(
+        crate::site::shop_registry(origins).replace(
             "honor_gpc = true",
             "honor_gpc = true\ncookie_domain = \".shop.test\"",
         )

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::harness::{Harness, REPO_COOKIES, SOON, screenshot_dir};
+use crate::common::REPO_COOKIES;
+use crate::harness::{Harness, SOON, screenshot_dir};
 
 #[test]
 fn screenshots_of_the_banner_and_dialog_at_desktop_and_phone_width_in_light_and_dark() {

@@ -9,7 +9,7 @@ fn rejecting_deletes_prefixed_secure_cookies_and_a_pixel_leaves_session_storage_
     // On a secure page (127.0.0.1 is one), cookies named __Secure- and __Host- can only be
     // deleted by a secure write; a pixel keeps nothing in the browser.
     let Some(mut h) = Harness::start_with(|origins| {
-        crate::harness::shop_registry(origins)
+        crate::site::shop_registry(origins)
             + r#"
 [[cookie]]
 name = "__Secure-mk"
@@ -147,8 +147,8 @@ fn withdrawing_a_category_deletes_its_declared_cookies_on_the_host_and_parent_do
     assert_eq!(
         left,
         [
-            format!("_fbp@{}/", crate::harness::SHOP_HOST),
-            format!("sid@{}/", crate::harness::SHOP_HOST)
+            format!("_fbp@{}/", crate::site::SHOP_HOST),
+            format!("sid@{}/", crate::site::SHOP_HOST)
         ],
         "only the withdrawn category's cookies go, everywhere the page reaches"
     );
@@ -170,8 +170,7 @@ fn withdrawing_a_category_deletes_its_declared_cookies_on_the_host_and_parent_do
 
 #[test]
 fn after_a_decision_the_floating_button_reopens_the_settings_and_escape_returns_to_it() {
-    let Some(mut h) = Harness::start_with(crate::harness::shop_registry_with_floating_button)
-    else {
+    let Some(mut h) = Harness::start_with(crate::site::shop_registry_with_floating_button) else {
         return;
     };
     h.open_shop();

@@ -1,0 +1,56 @@
+//! Serving edits of `cookies.toml` while the service runs: watch, check, archive, swap.
+
+use crate::registry::{self, Loaded};
+use crate::served::{Live, Served};
+use crate::store::{Store, StoreError};
+
+/// Watches the registry file while it lives; dropping it stops the reloads (the watcher's
+/// thread ends with it).
+pub(crate) struct ReloadGuard {
+    _watcher: notify::RecommendedWatcher,
+}
+
+/// Reloads `live` from its file after each edit, archiving the new snapshots in `store` first.
+pub(crate) fn start(live: &Live, store: &Store) -> notify::Result<ReloadGuard> {
+    let path = live.path().to_path_buf();
+    let (live, store) = (live.clone(), store.clone());
+    let watcher = registry::watch(&path, move || reload(&live, &store))?;
+    Ok(ReloadGuard { _watcher: watcher })
+}
+
+/// Keeps every snapshot the service is about to serve, before it serves it.
+pub(crate) fn archive(store: &Store, served: &Served) -> Result<(), StoreError> {
+    store.archive_snapshots(
+        served
+            .snapshots
+            .values()
+            .map(|s| (s.shown.as_str(), s.json.as_slice())),
+    )
+}
+
+/// Applies an edit of the registry file; a broken edit is logged and the last good one stays.
+fn reload(live: &Live, store: &Store) {
+    let loaded = match registry::load_file(live.path()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            tracing::error!("registry edit rejected, still serving the last good one:\n{e}");
+            return;
+        }
+    };
+    log_warnings(&loaded);
+    let served = Served::build(loaded.registry);
+    if let Err(e) = archive(store, &served) {
+        tracing::error!(error = %e, "cannot archive the new registry's snapshots; still serving the last good one");
+        return;
+    }
+    let before = live.get().registry.revision.clone();
+    let after = served.registry.revision.clone();
+    live.replace(served);
+    tracing::info!(%before, %after, "registry reloaded");
+}
+
+pub(crate) fn log_warnings(loaded: &Loaded) {
+    if !loaded.warnings.diagnostics.is_empty() {
+        tracing::warn!("registry warnings:\n{}", loaded.warnings);
+    }
+}

@@ -1,0 +1,89 @@
+//! Everything the service needs to start, each default written once: the command line
+//! (`cli.rs`) reads its defaults from here, and tests start from `Settings::new`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::admin_token::AdminToken;
+use crate::rate_limit::RateLimit;
+use crate::retention::{self, DEFAULT_PURGE_EVERY, DEFAULT_RETENTION_DAYS, RetentionError};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub bind: String,
+    /// Enables the admin API; `None` closes it (404).
+    pub admin_token: Option<AdminToken>,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+    /// Records older than this are purged (see the README's "Retention"); checked at start
+    /// by `retention::check`.
+    pub retention: Duration,
+    /// Allows a retention shorter than `MIN_RETENTION_DAYS` (never zero).
+    pub allow_short_retention: bool,
+    /// How often the retention purge runs.
+    pub purge_every: Duration,
+    /// Consent posts per second per client address, with bursts; `None` switches it off.
+    pub rate_limit: Option<RateLimit>,
+    /// Trust the last `X-Forwarded-For` entry as the client address (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// How long an export may wait for its client to take the next chunk before it is cut.
+    pub export_stall: Duration,
+    /// The longest a request body may take to arrive, from the first read to the last byte;
+    /// a body trickled a byte at a time would otherwise hold its connection for ever.
+    pub body_timeout: Duration,
+    /// Connections one client address (IPv6 by /64) may hold open; `None` switches the ceiling
+    /// off. Counted by peer address, so behind a proxy it counts the proxy's connections.
+    pub connections_per_address: Option<u32>,
+}
+
+/// See `Settings::connections_per_address`: more than browsers open (6 per host), room for
+/// a few visitors behind one NAT address.
+pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 64;
+/// See `Settings::export_stall`.
+pub const DEFAULT_EXPORT_STALL: Duration = Duration::from_secs(30);
+/// See `Settings::body_timeout`: a real decision is a few hundred bytes.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Settings {
+    /// The defaults, serving `config` with `data` on `bind`; the admin surface closed.
+    pub fn new(config: impl Into<PathBuf>, data: impl Into<PathBuf>, bind: &str) -> Settings {
+        Settings {
+            config: config.into(),
+            data: data.into(),
+            bind: bind.to_owned(),
+            admin_token: None,
+            workers: None,
+            retention: retention::days(DEFAULT_RETENTION_DAYS),
+            allow_short_retention: false,
+            purge_every: DEFAULT_PURGE_EVERY,
+            rate_limit: Some(RateLimit::DEFAULT),
+            trust_forwarded_for: false,
+            export_stall: DEFAULT_EXPORT_STALL,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
+        }
+    }
+
+    /// Refuses a retention that would destroy evidence by mistake, or overflow a date.
+    pub fn check_retention(&self) -> Result<(), RetentionError> {
+        retention::check(self.retention, self.allow_short_retention)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settings_dump_never_shows_the_admin_token() {
+        let mut settings = Settings::new("cookies.toml", "data", "127.0.0.1:0");
+        settings.admin_token = Some(AdminToken::parse("s3cret-token").expect("a sendable token"));
+
+        let dump = format!("{settings:?}");
+
+        assert!(!dump.contains("s3cret"), "{dump}");
+        assert!(dump.contains("[redacted]"), "{dump}");
+    }
+}

@@ -1,0 +1,21 @@
+//! What request handlers share, and nothing else: the rest of `Settings` is start-up's.
+
+use std::time::Duration;
+
+use crate::admin_token::AdminToken;
+use crate::served::Live;
+use crate::store::Store;
+
+pub(crate) struct State {
+    /// The registry being served, swapped whole on a good reload.
+    pub(crate) live: Live,
+    pub(crate) store: Store,
+    /// `None` closes the admin surface; its routes are then not registered at all.
+    pub(crate) admin_token: Option<AdminToken>,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
+    pub(crate) trust_forwarded_for: bool,
+    /// How long an export may wait for its client to take the next chunk before it is cut.
+    pub(crate) export_stall: Duration,
+    /// The longest a consent body may take to arrive.
+    pub(crate) body_timeout: Duration,
+}

@@ -1,0 +1,74 @@
+//! What the API and browser test binaries share: the test registries, the admin token, and the
+//! settings a test service starts with. Each binary includes this file with
+//! `#[path = "../common/mod.rs"] mod common;` and spawns the service its own way (the API tests
+//! on the test's runtime, the browser tests on a thread of their own).
+
+// Each binary uses part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use consentry::admin_token::AdminToken;
+use consentry::settings::Settings;
+
+/// The repository's own registry: what a new admin starts from.
+pub const REPO_COOKIES: &str = include_str!("../../cookies.toml");
+
+/// The admin token every test service opens its admin API with.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// A small registry for tests that need exact control.
+pub const SMALL: &str = r#"
+[site]
+name = "Example"
+url = "https://www.example.com"
+origins = ["https://www.example.com"]
+languages = ["en", "fr"]
+
+[[category]]
+id = "necessary"
+title = "Necessary"
+description = "Needed for the site to work."
+required = true
+
+[[category]]
+id = "analytics"
+title = { en = "Analytics", fr = "Mesure d'audience" }
+description = "Counts visits."
+google_consent = ["analytics_storage"]
+
+[[cookie]]
+name = "sid"
+category = "necessary"
+purpose = "Keeps your session."
+expires = "session"
+
+[[cookie]]
+name = "_ga"
+category = "analytics"
+provider = "Google Analytics"
+purpose = { en = "Distinguishes visitors.", fr = "Distingue les visiteurs." }
+expires = "13 months"
+privacy_url = "https://policies.google.com/privacy"
+"#;
+
+/// The origin of `SMALL`'s site, allowed to post decisions.
+pub const SMALL_ORIGIN: &str = "https://www.example.com";
+
+/// Writes `registry` as `dir/cookies.toml`; its path.
+pub fn write_registry(dir: &Path, registry: &str) -> PathBuf {
+    let config = dir.join("cookies.toml");
+    std::fs::write(&config, registry).expect("write registry");
+    config
+}
+
+/// The settings of a test service serving `registry` from `dir` on a free loopback port: the
+/// admin API open with `ADMIN_TOKEN`, one worker (the machine is shared), then `adjust`.
+pub fn test_settings(dir: &Path, registry: &str, adjust: impl FnOnce(&mut Settings)) -> Settings {
+    let config = write_registry(dir, registry);
+    let mut settings = Settings::new(&config, dir.join("data"), "127.0.0.1:0");
+    settings.admin_token = Some(AdminToken::parse(ADMIN_TOKEN).expect("a sendable token"));
+    settings.workers = Some(1);
+    adjust(&mut settings);
+    settings
+}
