@@ -9,3 +9,5 @@ pub mod routes;
 pub mod served;
 pub mod startup;
 pub mod store;
+pub(crate) mod suggest;
+pub mod url;

@@ -10,11 +10,13 @@ use toml::de::{DeTable, DeValue};
 
 use super::lifetime::Lifetime;
 use super::model::{
-    BannerOptions, Category, CategoryId, Cookie, CookieName, GOOGLE_SIGNALS, HttpUrl, Kind, Lang,
-    Origin, Registry, Site, Text,
+    BannerOptions, Category, CategoryId, Cookie, CookieName, GOOGLE_SIGNALS, Kind, Lang, Registry,
+    Site, Text,
 };
 use super::revision;
 use crate::i18n;
+use crate::suggest::suggest;
+use crate::url::{HttpUrl, Origin};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -945,41 +947,9 @@ fn is_domain(s: &str) -> bool {
         })
 }
 
-/// The allowed word closest to `word`, when it is close enough to be a typo.
-pub(crate) fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|a| (levenshtein(word, a), *a))
-        .filter(|(d, a)| *d <= 2.max(a.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, a)| a)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggests_close_keys_only() {
-        assert_eq!(suggest("categroy", COOKIE_KEYS), Some("category"));
-        assert_eq!(suggest("expire", COOKIE_KEYS), Some("expires"));
-        assert_eq!(suggest("colour", COOKIE_KEYS), None);
-    }
 
     /// `cookies.toml` is written by hand and reloaded while the service runs: whatever the file
     /// holds, the loader never panics, and a refusal always carries at least one error, each
