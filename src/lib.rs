@@ -4,6 +4,7 @@ pub(crate) mod connections;
 pub mod consent;
 pub mod error;
 pub mod i18n;
+pub mod localized;
 pub mod registry;
 pub mod routes;
 pub mod served;

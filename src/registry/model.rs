@@ -7,40 +7,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::lifetime::Lifetime;
+pub use crate::i18n::Lang;
 use crate::url::{HttpUrl, Origin};
-
-/// A language tag such as `en` or `pt-br`, lower-cased.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct Lang(String);
-
-impl Lang {
-    pub fn parse(s: &str) -> Option<Lang> {
-        let lower = s.trim().to_ascii_lowercase().replace('_', "-");
-        let mut parts = lower.split('-');
-        let primary = parts.next()?;
-        let primary_ok =
-            (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
-        let rest_ok = parts
-            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-        (primary_ok && rest_ok).then_some(Lang(lower))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The primary subtag: `pt` for `pt-br`.
-    pub fn primary(&self) -> &str {
-        self.0.split('-').next().unwrap_or(&self.0)
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// A text in one or more languages; always holds the registry's default language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -132,16 +100,6 @@ impl Kind {
             "pixel" => Kind::Pixel,
             _ => return None,
         })
-    }
-
-    /// The key of this kind's name among the interface texts.
-    pub fn text_key(self) -> &'static str {
-        match self {
-            Kind::Cookie => "kind_cookie",
-            Kind::LocalStorage => "kind_local_storage",
-            Kind::SessionStorage => "kind_session_storage",
-            Kind::Pixel => "kind_pixel",
-        }
     }
 }
 

@@ -8,30 +8,11 @@ use std::sync::LazyLock;
 
 use actix_web::web::Bytes;
 
+use super::config::Snapshot;
 use crate::registry::{Lang, short_hash};
-use crate::served::Snapshot;
 
-const CODE: &str = include_str!("../static/banner.js");
-const STYLES: &str = include_str!("../static/banner.css");
-
-/// The interface texts the banner shows; the other keys belong to the policy page.
-pub(crate) const TEXT_KEYS: [&str; 15] = [
-    "banner_title",
-    "banner_text",
-    "accept_all",
-    "reject_all",
-    "customize",
-    "save",
-    "preferences_title",
-    "preferences_text",
-    "close",
-    "always_on",
-    "cookie_policy",
-    "gpc_notice",
-    "gpc_title",
-    "settings",
-    "show_cookies",
-];
+const CODE: &str = include_str!("../../static/banner.js");
+const STYLES: &str = include_str!("../../static/banner.css");
 
 /// The code and styles exactly as served, and the version that names them.
 struct Code {
@@ -247,13 +228,37 @@ mod tests {
     use std::io::Read;
 
     use super::*;
-    use crate::served::Served;
+    use crate::banner::BannerConfig;
+    use crate::localized::Localized;
 
-    fn served() -> Served {
-        let src = include_str!("../cookies.toml");
-        let loaded = crate::registry::parse("cookies.toml", src)
-            .expect("the repository's registry is valid");
-        Served::build(loaded.registry)
+    /// What `Served` builds of a registry for the banner: each language's snapshot, and the
+    /// script.
+    struct Built {
+        snapshots: BTreeMap<Lang, Snapshot>,
+        banner: Bundle,
+    }
+
+    fn build(src: &str) -> Built {
+        let loaded = crate::registry::parse("cookies.toml", src).expect("a valid registry");
+        let registry = loaded.registry;
+        let snapshots: BTreeMap<Lang, Snapshot> = registry
+            .site
+            .languages
+            .iter()
+            .map(|lang| {
+                let view = Localized::new(&registry, lang);
+                (
+                    lang.clone(),
+                    Snapshot::of(&BannerConfig::new(&registry, &view)),
+                )
+            })
+            .collect();
+        let banner = Bundle::build(&snapshots, registry.default_lang());
+        Built { snapshots, banner }
+    }
+
+    fn served() -> Built {
+        build(include_str!("../../cookies.toml"))
     }
 
     #[test]
@@ -283,12 +288,11 @@ mod tests {
         let text = "One line\u{2028}another\u{2029}and a third";
         let src = format!(
             "{}\n[texts.en]\nbanner_title = {title:?}\nbanner_text = \"{}\"\n",
-            include_str!("../cookies.toml"),
+            include_str!("../../cookies.toml"),
             text.replace('\u{2028}', "\\u2028")
                 .replace('\u{2029}', "\\u2029"),
         );
-        let loaded = crate::registry::parse("cookies.toml", &src).expect("a valid registry");
-        let served = Served::build(loaded.registry);
+        let served = build(&src);
 
         let script = String::from_utf8(served.banner.variant(Encoding::Identity).body.to_vec())
             .expect("the script is UTF-8");
