@@ -3,6 +3,8 @@
 
 mod bundle;
 mod config;
+#[cfg(test)]
+mod contract;
 
 pub use bundle::{Bundle, Encoding, Variant, version};
 pub use config::{BannerConfig, Snapshot};
