@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::bundle::{script_safe_json, version};
+use super::bundle::script_safe_json;
+use super::code::version;
 use crate::i18n::BannerTexts;
 use crate::localized::{LocalCategory, Localized};
 use crate::registry::{Lang, Registry, short_hash};
