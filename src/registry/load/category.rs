@@ -10,8 +10,7 @@ use super::reader::{Section, Value};
 use crate::registry::{Category, CategoryId, Cookie, GOOGLE_SIGNALS, Lang};
 use crate::suggest::suggest;
 
-pub(super) const CATEGORY_KEYS: &[&str] =
-    &["id", "title", "description", "required", "google_consent"];
+const CATEGORY_KEYS: &[&str] = &["id", "title", "description", "required", "google_consent"];
 
 impl Checker<'_> {
     pub(super) fn categories(&mut self, v: Option<&Value>, langs: &[Lang]) -> Vec<Category> {

@@ -8,7 +8,7 @@ use super::site::is_domain;
 use crate::registry::{Category, Cookie, CookieName, Kind, Lang, Lifetime, Site, Unit};
 use crate::suggest::suggest;
 
-pub(super) const COOKIE_KEYS: &[&str] = &[
+const COOKIE_KEYS: &[&str] = &[
     "name",
     "category",
     "provider",

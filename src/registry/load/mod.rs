@@ -1,6 +1,7 @@
 //! Reading `cookies.toml`: every rule of the contract, every problem reported in one pass with
 //! `file:line:column`, and nothing built unless the whole file is valid.
 
+mod banner;
 mod category;
 mod cookie;
 mod reader;
@@ -37,6 +38,8 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, Report> {
     }
 }
 
+/// The one pass over a file: each table's file adds the methods that read it, and every problem
+/// goes into `diags` instead of stopping the pass.
 struct Checker<'s> {
     src: &'s str,
     diags: Vec<Diagnostic>,

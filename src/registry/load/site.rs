@@ -10,7 +10,7 @@ use crate::i18n;
 use crate::registry::{Lang, Site};
 use crate::url::{HttpUrl, Origin};
 
-pub(super) const SITE_KEYS: &[&str] = &[
+const SITE_KEYS: &[&str] = &[
     "name",
     "url",
     "contact",

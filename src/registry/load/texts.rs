@@ -1,25 +1,13 @@
-//! `[banner]` switches and `[texts.<lang>]` overrides of the built-in interface texts.
+//! `[texts.<lang>]`: a site's overrides of the built-in interface texts.
 
 use std::collections::BTreeMap;
 
 use super::Checker;
 use super::reader::Value;
 use crate::i18n;
-use crate::registry::{BannerOptions, Lang};
-
-pub(super) const BANNER_KEYS: &[&str] = &["floating_button"];
+use crate::registry::Lang;
 
 impl Checker<'_> {
-    pub(super) fn banner(&mut self, v: Option<&Value>) -> BannerOptions {
-        let Some(s) = v.and_then(|v| self.section(v, "[banner]")) else {
-            return BannerOptions::default();
-        };
-        self.check_keys(&s, BANNER_KEYS);
-        BannerOptions {
-            floating_button: self.boolean(&s, "floating_button", false),
-        }
-    }
-
     pub(super) fn texts(
         &mut self,
         v: Option<&Value>,
