@@ -1,23 +1,61 @@
 // Consentry banner: the one script a website embeds (CONTRACT.md §4).
 //
 // The service serves this file as `(<this function>)(languages, fallback, css)`, built once per
-// registry revision (src/banner.rs): `languages` maps each language to `[shown, config]`, where
-// `config` is that language's BannerConfig JSON exactly as hashed into `shown`; `fallback` is the
-// registry's default language; `css` is static/banner.css. Whole-line comments and indentation
-// are stripped when served, so write them freely; nothing here may throw into the host page.
+// registry revision (src/banner/bundle.rs): `languages` maps each language to `[shown, config]`,
+// where `config` is that language's BannerConfig JSON exactly as hashed into `shown`; `fallback`
+// is the registry's default language; `css` is static/banner.css. Whole-line comments and
+// indentation are stripped when served, so write them freely; nothing here may throw into the
+// host page.
+//
+// The configuration, as src/banner/config.rs writes it (a unit test there holds this list, and
+// every field read below, to what Rust serializes):
+//
+//   type Config = {
+//     banner: string;            // the banner's version, part of every `shown`
+//     revision: string;          // the registry revision a decision is made on
+//     site: string;              // the site's name
+//     consent_days: number;      // a decision is asked again after this many days
+//     honor_gpc: boolean;        // Global Privacy Control refuses every optional category
+//     cookie_domain?: string;    // the `consentry` cookie's domain, when shared across subdomains
+//     floating_button: boolean;  // a button that reopens the preferences after a decision
+//     language: string;
+//     policy_url: string;        // the cookie-policy page, relative to the service
+//     categories: Category[];    // in the registry's order
+//     texts: Texts;
+//   };
+//   type Category = {
+//     id: string;
+//     required?: true;           // always granted, its switch locked on
+//     google_consent?: string[]; // the Consent Mode signals it grants, among SIGNALS
+//     title: string;
+//     description: string;
+//     cookies: Cookie[];
+//   };
+//   type Cookie = {
+//     name: string;              // exact, or a pattern with `*`
+//     kind?: "local-storage" | "session-storage" | "pixel"; // absent: a cookie
+//     third_party?: true;        // on another site's domain, out of the page's reach
+//     provider: string;
+//     purpose: string;
+//     expires: string;           // in words: "13 months"
+//   };
+//   type Texts = {
+//     accept_all, always_on, banner_text, banner_title, close, cookie_policy, customize,
+//     gpc_notice, gpc_title, preferences_text, preferences_title, reject_all, save, settings,
+//     show_cookies: string;
+//   };
 (langs, fallback, css) => {
-  const w = window, d = document, loc = location;
   // Embedded twice (a tag manager and the template, say): the first one is the banner. (An
   // element with id "Consentry" is also window.Consentry, and must not silence it.)
-  if (w.Consentry?.get) return;
+  if (window.Consentry?.get) return;
   const NAME = "consentry";
   const SIGNALS = ("ad_storage ad_user_data ad_personalization analytics_storage functionality_storage "
     + "personalization_storage security_storage").split(" ");
-  const me = d.currentScript;
-  const origin = new URL(me?.src || loc).origin;
+  const me = document.currentScript;
+  const origin = new URL(me?.src || location).origin;
 
   // Google Consent Mode v2: every signal denied before any tag can run.
-  const dataLayer = (w.dataLayer = w.dataLayer || []);
+  const dataLayer = (window.dataLayer = window.dataLayer || []);
   function gtag() { dataLayer.push(arguments); }
   const signals = on => {
     const o = {};
@@ -31,50 +69,50 @@
     tag = (tag || "").toLowerCase();
     return Object.hasOwn(langs, tag) ? tag : Object.keys(langs).find(l => l.split("-")[0] == tag.split("-")[0]);
   };
-  const lang = pick(d.documentElement.lang) || [...(navigator.languages || [])].map(pick).find(Boolean) || fallback;
-  const [shown, C] = langs[lang];
-  const T = C.texts;
-  const cats = C.categories;
-  const ids = cats.map(c => c.id);
-  const required = cats.filter(c => c.required).map(c => c.id);
-  const policy = new URL(C.policy_url, origin).href;
+  const lang = pick(document.documentElement.lang) || [...(navigator.languages || [])].map(pick).find(Boolean) || fallback;
+  const [shown, config] = langs[lang];
+  const texts = config.texts;
+  const categories = config.categories;
+  const ids = categories.map(category => category.id);
+  const required = categories.filter(category => category.required).map(category => category.id);
+  const policy = new URL(config.policy_url, origin).href;
 
   // ---- State: the decision kept in the first-party `consentry` cookie.
   const read = () => {
     try {
       // String operations, not a regular expression: the first one used compiles (0.2 ms).
-      const m = ("; " + d.cookie).split("; consentry=")[1];
+      const m = ("; " + document.cookie).split("; consentry=")[1];
       return m && JSON.parse(decodeURIComponent(m.split(";")[0]));
     } catch (e) {}
   };
   let prior = read();
   // Only a decision on this revision, younger than consent_days, spares the visitor a question.
-  let state = prior && prior.revision == C.revision && Date.now() - Date.parse(prior.decided_at) < C.consent_days * 864e5 ? prior : null;
+  let state = prior && prior.revision == config.revision && Date.now() - Date.parse(prior.decided_at) < config.consent_days * 864e5 ? prior : null;
   const granted = id => required.includes(id) || !!state && state.accepted.includes(id);
 
   function write() {
-    let c = NAME + "=" + encodeURIComponent(JSON.stringify(state)) + ";path=/;samesite=lax;max-age="
-      + C.consent_days * 86400;
-    const dom = C.cookie_domain;
-    if (dom && ("." + loc.hostname).endsWith("." + dom)) c += ";domain=" + dom;
-    if (loc.protocol == "https:") c += ";secure";
-    d.cookie = c;
+    let cookie = NAME + "=" + encodeURIComponent(JSON.stringify(state)) + ";path=/;samesite=lax;max-age="
+      + config.consent_days * 86400;
+    const domain = config.cookie_domain;
+    if (domain && ("." + location.hostname).endsWith("." + domain)) cookie += ";domain=" + domain;
+    if (location.protocol == "https:") cookie += ";secure";
+    document.cookie = cookie;
   }
 
   // ---- Effects of a decision: Consent Mode, held-back scripts and iframes, rejected cookies.
   function unblock() {
-    for (const el of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) try {
+    for (const el of document.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) try {
       if (!el.dataset.category.trim().split(/\s+/).every(granted)) continue;
       // A fresh element runs or loads and the held-back one leaves the page, so each does so
       // exactly once (an iframe given its src while the page is still parsing would stay blank).
       if (el.tagName == "IFRAME") {
-        const f = el.cloneNode();
-        f.src = el.dataset.src;
-        f.removeAttribute("data-src");
-        el.replaceWith(f);
+        const frame = el.cloneNode();
+        frame.src = el.dataset.src;
+        frame.removeAttribute("data-src");
+        el.replaceWith(frame);
         continue;
       }
-      const s = d.createElement("script");
+      const s = document.createElement("script");
       for (const a of el.attributes) s.setAttribute(a.name, a.value);
       s.type = el.dataset.type || "text/javascript";
       s.nonce = el.nonce;
@@ -90,27 +128,27 @@
   // would stay; a browser that refuses the secure write where it cannot hold them loses none);
   // third-party ones live where the page cannot reach them, and a pixel keeps nothing.
   function wipe() {
-    const parts = loc.hostname.split(".");
+    const parts = location.hostname.split(".");
     const doms = [""];
     for (let i = 0; i < parts.length - 1; i++) doms.push(";domain=" + parts.slice(i).join("."));
     const paths = ["/"];
     let p = "";
-    for (const seg of loc.pathname.split("/").filter(Boolean)) paths.push(p += "/" + seg, p + "/");
-    for (const c of cats) {
-      if (granted(c.id)) continue;
+    for (const seg of location.pathname.split("/").filter(Boolean)) paths.push(p += "/" + seg, p + "/");
+    for (const category of categories) {
+      if (granted(category.id)) continue;
       // Each on its own: storage the browser blocks must not keep the cookies after it.
-      for (const k of c.cookies) try {
-        if (k.third_party || k.kind == "pixel") continue;
+      for (const cookie of category.cookies) try {
+        if (cookie.third_party || cookie.kind == "pixel") continue;
         // A cookie name has no ( ) [ ] { } ? or \ (the registry refuses them): these are the rest.
-        const re = RegExp("^" + k.name.replace(/[.+^$|]/g, "\\$&").replace(/\*/g, ".*") + "$");
-        if (k.kind) {
-          const st = w[k.kind == "local-storage" ? "localStorage" : "sessionStorage"];
+        const re = RegExp("^" + cookie.name.replace(/[.+^$|]/g, "\\$&").replace(/\*/g, ".*") + "$");
+        if (cookie.kind) {
+          const st = window[cookie.kind == "local-storage" ? "localStorage" : "sessionStorage"];
           // Never the banner's own undelivered decision, whatever a pattern matches.
           for (const key of Object.keys(st)) if (key != PENDING && re.test(key)) st.removeItem(key);
-        } else for (const pair of d.cookie.split(/;\s*/)) {
+        } else for (const pair of document.cookie.split(/;\s*/)) {
           const n = pair.split("=")[0];
           if (n != NAME && re.test(n)) {
-            for (const dom of doms) for (const path of paths) for (const sec of ["", ";secure"]) d.cookie = n + "=;max-age=0;path=" + path + dom + sec;
+            for (const dom of doms) for (const path of paths) for (const sec of ["", ";secure"]) document.cookie = n + "=;max-age=0;path=" + path + dom + sec;
           }
         }
       } catch (e) {}
@@ -118,7 +156,7 @@
   }
 
   function apply() {
-    gtag("consent", "update", signals(cats.filter(c => granted(c.id)).flatMap(c => c.google_consent || [])));
+    gtag("consent", "update", signals(categories.filter(category => granted(category.id)).flatMap(category => category.google_consent || [])));
     unblock();
     wipe();
   }
@@ -140,16 +178,16 @@
     prior = state = {
       consent_id: (read() || prior)?.consent_id
         || Date.now().toString(36) + "_" + crypto.getRandomValues(new Uint32Array(4)).join("_"),
-      revision: C.revision, accepted, decided_at: new Date().toISOString(),
+      revision: config.revision, accepted, decided_at: new Date().toISOString(),
     };
     // Each decision has its own id (128 random bits in hex), so that posting it again is harmless.
     const body = JSON.stringify({
       consent_id: state.consent_id,
       decision_id: [...crypto.getRandomValues(new Uint32Array(4))].map(n => n.toString(16).padStart(8, 0)).join(""),
-      revision: C.revision, shown, accepted, action, language: lang, page: loc.origin + loc.pathname,
+      revision: config.revision, shown, accepted, action, language: lang, page: location.origin + location.pathname,
     });
     // Kept before it is posted: a newer decision replaces an older one still undelivered.
-    for (const f of [write, apply, hide, () => d.dispatchEvent(new CustomEvent("consentry:change", { detail: get() })),
+    for (const f of [write, apply, hide, () => document.dispatchEvent(new CustomEvent("consentry:change", { detail: get() })),
       () => storage().setItem(PENDING, body), () => post(body)]) guard(f)();
   }
 
@@ -159,7 +197,7 @@
   // decision_id only once. Storage may be missing or throw (disabled, Safari's private mode, a
   // full quota): the decision is then posted once, as it was before retries.
   const PENDING = NAME + ":pending";
-  const storage = () => w.localStorage;
+  const storage = () => window.localStorage;
   const pending = guard(() => storage().getItem(PENDING));
   let posting = 0;
 
@@ -186,18 +224,18 @@
 
   // ---- Interface, in a shadow root styled by a constructed stylesheet (no inline style).
   let root, bar, dlg, fab, ret;
-  const h = (tag, attrs, ...kids) => {
-    const e = d.createElement(tag);
+  const element = (tag, attrs, ...kids) => {
+    const e = document.createElement(tag);
     for (const k in attrs) e.setAttribute(k, attrs[k]);
     e.append(...kids);
     return e;
   };
-  const button = (action, text, cls) => h("button", { type: "button", "data-action": action, class: cls || "" }, text);
-  const link = () => h("a", { href: policy, target: "_blank" }, T.cookie_policy);
+  const button = (action, text, cls) => element("button", { type: "button", "data-action": action, class: cls || "" }, text);
+  const link = () => element("a", { href: policy, target: "_blank" }, texts.cookie_policy);
 
   function mount() {
     if (root) return;
-    const host = h("div", { id: NAME });
+    const host = element("div", { id: NAME });
     root = host.attachShadow({ mode: "open" });
     // Browsers without constructable stylesheets (before 2023) get a working, unstyled banner.
     try {
@@ -209,7 +247,7 @@
       const a = e.target.closest("[data-action]");
       if (a) actions[a.dataset.action]();
     }));
-    d.body.append(host);
+    document.body.append(host);
   }
 
   const actions = {
@@ -228,12 +266,12 @@
     mount();
     fab?.remove();
     fab = null;
-    bar = h("section", { class: "bar", "aria-labelledby": "cy-t" },
-      h("div", { class: "tx" },
-        h("small", {}, C.site),
-        h("h2", { id: "cy-t" }, title),
-        h("p", {}, text, " ", link())),
-      h("div", { class: "act" }, ...buttons));
+    bar = element("section", { class: "bar", "aria-labelledby": "cy-t" },
+      element("div", { class: "tx" },
+        element("small", {}, config.site),
+        element("h2", { id: "cy-t" }, title),
+        element("p", {}, text, " ", link())),
+      element("div", { class: "act" }, ...buttons));
     root.append(bar);
     // Keeps the element that has focus out from under the banner (WCAG 2.4.11): focus scrolls
     // clear of it, and the host element gives the page room to scroll its end clear too. Done
@@ -242,65 +280,65 @@
     requestAnimationFrame(() => setTimeout(() => {
       if (!bar) return;
       root.host.style.display = "block";
-      root.host.style.height = d.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 24 + "px";
+      root.host.style.height = document.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 24 + "px";
     }));
   }
 
   function showFab() {
-    if (!C.floating_button || fab) return;
+    if (!config.floating_button || fab) return;
     mount();
-    fab = h("button", { type: "button", class: "fab", "data-action": "settings", "aria-label": T.settings, title: T.settings });
+    fab = element("button", { type: "button", class: "fab", "data-action": "settings", "aria-label": texts.settings, title: texts.settings });
     root.append(fab);
   }
 
   // Focus with nowhere to go back to goes to the floating button, else to the page's own
   // settings link (without scrolling the page to it), not to the top of the document.
-  const home = () => fab ? fab.focus() : d.querySelector('[data-consentry="show"]')?.focus({ preventScroll: true });
+  const home = () => fab ? fab.focus() : document.querySelector('[data-consentry="show"]')?.focus({ preventScroll: true });
 
   function hide() {
     const inside = root.activeElement;
     if (bar) {
       bar.remove();
       bar = null;
-      root.host.style.display = root.host.style.height = d.documentElement.style.scrollPaddingBottom = "";
+      root.host.style.display = root.host.style.height = document.documentElement.style.scrollPaddingBottom = "";
     }
     showFab();
     if (dlg && dlg.open) dlg.close();
     else if (inside && !inside.isConnected) home();
   }
 
-  function category(c) {
-    const id = "cy-" + c.id;
-    const box = h("input", { type: "checkbox", role: "switch", name: c.id, id, "aria-describedby": id + "-d" });
-    box.disabled = c.required;
-    const n = c.cookies.length;
-    return h("div", { class: "cat" },
-      h("div", { class: "row" },
-        h("label", { for: id }, c.title),
-        c.required ? h("span", { class: "on" }, T.always_on) : "",
+  function categoryItem(category) {
+    const id = "cy-" + category.id;
+    const box = element("input", { type: "checkbox", role: "switch", name: category.id, id, "aria-describedby": id + "-d" });
+    box.disabled = category.required;
+    const n = category.cookies.length;
+    return element("div", { class: "cat" },
+      element("div", { class: "row" },
+        element("label", { for: id }, category.title),
+        category.required ? element("span", { class: "on" }, texts.always_on) : "",
         box),
-      h("p", { id: id + "-d" }, c.description),
-      n ? h("details", {},
-        h("summary", {}, T.show_cookies + " (" + n + ")"),
-        h("ul", {}, ...c.cookies.map(k => h("li", {},
-          h("div", {}, h("code", {}, k.name), h("span", {}, k.provider + " · " + k.expires)),
-          h("p", {}, k.purpose))))) : "");
+      element("p", { id: id + "-d" }, category.description),
+      n ? element("details", {},
+        element("summary", {}, texts.show_cookies + " (" + n + ")"),
+        element("ul", {}, ...category.cookies.map(cookie => element("li", {},
+          element("div", {}, element("code", {}, cookie.name), element("span", {}, cookie.provider + " · " + cookie.expires)),
+          element("p", {}, cookie.purpose))))) : "");
   }
 
   function dialog() {
-    dlg = h("dialog", { "aria-modal": "true", "aria-labelledby": "cy-p" },
-      h("div", { class: "hd" },
-        h("h2", { id: "cy-p" }, T.preferences_title),
-        h("button", { type: "button", class: "x", "data-action": "close", "aria-label": T.close }, "×")),
-      h("div", { class: "bd" },
-        h("p", {}, T.preferences_text, " ", link()),
-        ...cats.map(category)),
-      h("div", { class: "ft" },
-        button("accept-all", T.accept_all, "alt"),
-        button("reject-all", T.reject_all, "alt"),
-        button("save", T.save)));
+    dlg = element("dialog", { "aria-modal": "true", "aria-labelledby": "cy-p" },
+      element("div", { class: "hd" },
+        element("h2", { id: "cy-p" }, texts.preferences_title),
+        element("button", { type: "button", class: "x", "data-action": "close", "aria-label": texts.close }, "×")),
+      element("div", { class: "bd" },
+        element("p", {}, texts.preferences_text, " ", link()),
+        ...categories.map(categoryItem)),
+      element("div", { class: "ft" },
+        button("accept-all", texts.accept_all, "alt"),
+        button("reject-all", texts.reject_all, "alt"),
+        button("save", texts.save)));
     // Escape (cancel) and every other way out close without recording anything.
-    dlg.addEventListener("close", guard(() => ret?.isConnected && ret != d.body ? ret.focus() : home()));
+    dlg.addEventListener("close", guard(() => ret?.isConnected && ret != document.body ? ret.focus() : home()));
     dlg.addEventListener("keydown", guard(e => {
       if (e.key != "Tab") return;
       const all = [...dlg.querySelectorAll("button,input:not(:disabled),a,summary")];
@@ -318,7 +356,7 @@
     mount();
     if (!dlg) dialog();
     if (dlg.open) return;
-    ret = root.activeElement || d.activeElement;
+    ret = root.activeElement || document.activeElement;
     for (const id of ids) root.getElementById("cy-" + id).checked = granted(id);
     dlg.showModal();
   }
@@ -333,10 +371,10 @@
   }
   const ready = fn => {
     fn = guard(fn);
-    d.body ? fn() : d.addEventListener("DOMContentLoaded", fn);
+    document.body ? fn() : document.addEventListener("DOMContentLoaded", fn);
   };
 
-  w.Consentry = {
+  window.Consentry = {
     get: guard(get),
     accepted: guard(granted),
     show: () => ready(show),
@@ -347,8 +385,8 @@
   // An undelivered decision goes out once the page is painted (its first storage read waits on
   // the browser process), and again whenever the browser is back online.
   requestAnimationFrame(() => setTimeout(guard(retry)));
-  w.addEventListener("online", guard(retry));
-  d.addEventListener("click", guard(e => {
+  window.addEventListener("online", guard(retry));
+  document.addEventListener("click", guard(e => {
     if (e.target.closest('[data-consentry="show"]')) {
       e.preventDefault();
       ready(show);
@@ -356,18 +394,18 @@
   }));
   ready(() => {
     if (state) showFab();
-    else if (C.honor_gpc && navigator.globalPrivacyControl) {
+    else if (config.honor_gpc && navigator.globalPrivacyControl) {
       mount();
       decide([], "gpc");
-      showBar(T.gpc_title, T.gpc_notice, button("settings", T.settings), button("dismiss", T.close));
-    } else showBar(T.banner_title, T.banner_text, button("accept-all", T.accept_all),
-      button("reject-all", T.reject_all), button("customize", T.customize, "alt"));
+      showBar(texts.gpc_title, texts.gpc_notice, button("settings", texts.settings), button("dismiss", texts.close));
+    } else showBar(texts.banner_title, texts.banner_text, button("accept-all", texts.accept_all),
+      button("reject-all", texts.reject_all), button("customize", texts.customize, "alt"));
   });
   // Then the held-back tags parsed since are released, and those added later as they come (one
   // query per batch of changes, cheaper than looking at what each added). Watching only from
   // here keeps the banner's work out of the page's parsing.
   ready(() => {
     unblock();
-    new MutationObserver(guard(unblock)).observe(d.documentElement, { childList: true, subtree: true });
+    new MutationObserver(guard(unblock)).observe(document.documentElement, { childList: true, subtree: true });
   });
 }

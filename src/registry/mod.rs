@@ -9,15 +9,18 @@ mod watch;
 use std::path::Path;
 
 pub use lifetime::{Lifetime, LifetimeError, Unit};
-pub(crate) use load::suggest;
 pub use load::{Diagnostic, Loaded, Report, Severity, parse};
-pub(crate) use model::Authority;
 pub use model::{
-    BannerOptions, Category, CategoryId, Cookie, CookieName, GOOGLE_SIGNALS, HttpUrl, Kind, Lang,
-    Origin, Registry, Site, Text, UrlError,
+    BannerOptions, Category, CategoryId, Cookie, CookieName, GOOGLE_SIGNALS, Kind, Lang, Registry,
+    Site, Text,
 };
 pub use revision::short_hash;
 pub use watch::watch;
+// The URL types and "did you mean" live in their own modules; these paths stay for callers that
+// still name them here.
+pub(crate) use crate::suggest::suggest;
+pub(crate) use crate::url::Authority;
+pub use crate::url::{HttpUrl, Origin, UrlError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

@@ -1,50 +1,36 @@
 //! The cookie-policy page that visitors read.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, Responder, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use crate::i18n::UiTexts;
+use crate::i18n::{self, PolicyTexts};
+use crate::localized::{LocalCategory, Localized};
 use crate::registry::{Lang, Registry};
 use crate::state::State;
 
-#[derive(Template, WebTemplate)]
+/// The page in one language: the shared localized view of the registry, and the site's facts
+/// that no language changes.
+#[derive(Template)]
 #[template(path = "cookie_policy.html")]
-struct PolicyPage {
-    lang: String,
-    t: UiTexts,
-    site_name: String,
-    site_url: String,
-    contact: Option<String>,
+struct PolicyPage<'a> {
+    lang: &'a Lang,
+    t: &'a PolicyTexts,
+    /// The label of the button that opens the banner's preferences, as the banner names it.
+    settings: &'a str,
+    site_name: &'a str,
+    site_url: &'a str,
+    contact: Option<&'a str>,
     updated: Option<String>,
     languages: Vec<LangLink>,
-    categories: Vec<CategoryView>,
+    categories: &'a [LocalCategory],
 }
 
 struct LangLink {
     code: String,
     label: &'static str,
     current: bool,
-}
-
-struct CategoryView {
-    id: String,
-    title: String,
-    description: String,
-    required: bool,
-    cookies: Vec<CookieView>,
-}
-
-struct CookieView {
-    name: String,
-    provider: String,
-    privacy_url: Option<String>,
-    purpose: String,
-    lifetime: String,
-    kind: String,
-    party: String,
 }
 
 #[derive(Deserialize)]
@@ -57,7 +43,7 @@ pub(crate) async fn cookie_policy(
     req: HttpRequest,
     query: web::Query<Query>,
     state: web::Data<State>,
-) -> impl Responder {
+) -> HttpResponse {
     let served = state.live.get();
     let registry = &served.registry;
     let accept = req
@@ -65,10 +51,21 @@ pub(crate) async fn cookie_policy(
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
     let lang = negotiate(registry, query.lang.as_deref(), accept);
-    PolicyPage::new(registry, &lang)
-        .customize()
+    // `negotiate` answers one of the registry's languages, and `Served` has a view of each.
+    let view = &served.views[&lang];
+    // The page borrows the served registry, so it is rendered here rather than returned.
+    let html = match PolicyPage::new(registry, view).render() {
+        Ok(html) => html,
+        Err(error) => {
+            tracing::error!(%error, "the cookie-policy page did not render");
+            return HttpResponse::InternalServerError().finish();
+        }
+    };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_LANGUAGE, lang.to_string()))
         .insert_header((header::VARY, "Accept-Language"))
+        .body(html)
 }
 
 /// `?lang=` first, then `Accept-Language` by quality, then the registry's default.
@@ -100,71 +97,27 @@ pub(crate) fn negotiate(registry: &Registry, query: Option<&str>, accept: Option
         .clone()
 }
 
-/// A language's own name, for the switcher.
-fn native_name(lang: &Lang) -> &'static str {
-    match lang.primary() {
-        "en" => "English",
-        "fr" => "Français",
-        "de" => "Deutsch",
-        "es" => "Español",
-        "it" => "Italiano",
-        "nl" => "Nederlands",
-        "pl" => "Polski",
-        "pt" => "Português",
-        _ => "",
-    }
-}
-
-impl PolicyPage {
-    fn new(registry: &Registry, lang: &Lang) -> PolicyPage {
-        let default = registry.default_lang();
-        let t = UiTexts::new(registry, lang);
+impl<'a> PolicyPage<'a> {
+    fn new(registry: &'a Registry, view: &'a Localized) -> PolicyPage<'a> {
         let site = &registry.site;
-        let categories = registry
-            .categories
-            .iter()
-            .map(|c| CategoryView {
-                id: c.id.to_string(),
-                title: c.title.get(lang, default).to_owned(),
-                description: c.description.get(lang, default).to_owned(),
-                required: c.required,
-                cookies: registry
-                    .cookies_in(&c.id)
-                    .map(|k| CookieView {
-                        name: k.name.as_str().to_owned(),
-                        provider: registry.provider_name(k, lang).to_owned(),
-                        privacy_url: k.privacy_url.as_ref().map(|u| u.as_str().to_owned()),
-                        purpose: k.purpose.get(lang, default).to_owned(),
-                        lifetime: t.lifetime(k.expires),
-                        kind: t.get(k.kind.text_key()).to_owned(),
-                        party: t
-                            .get(if site.is_first_party(k.domain.as_deref()) {
-                                "first_party"
-                            } else {
-                                "third_party"
-                            })
-                            .to_owned(),
-                    })
-                    .collect(),
-            })
-            .collect();
         PolicyPage {
-            lang: lang.to_string(),
-            site_name: site.name.get(lang, default).to_owned(),
-            site_url: site.url.as_str().to_owned(),
-            contact: site.contact.clone(),
+            lang: &view.lang,
+            t: &view.texts.policy,
+            settings: &view.texts.banner.settings,
+            site_name: &view.site_name,
+            site_url: site.url.as_str(),
+            contact: site.contact.as_deref(),
             updated: site.updated.map(|d| d.to_string()),
             languages: site
                 .languages
                 .iter()
                 .map(|l| LangLink {
                     code: l.to_string(),
-                    label: native_name(l),
-                    current: l == lang,
+                    label: i18n::native_name(l),
+                    current: l == &view.lang,
                 })
                 .collect(),
-            categories,
-            t,
+            categories: &view.categories,
         }
     }
 }

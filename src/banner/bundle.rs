@@ -4,55 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::LazyLock;
 
 use actix_web::web::Bytes;
 
+use super::code::SERVED;
+use super::config::Snapshot;
 use crate::registry::{Lang, short_hash};
-use crate::served::Snapshot;
-
-const CODE: &str = include_str!("../static/banner.js");
-const STYLES: &str = include_str!("../static/banner.css");
-
-/// The interface texts the banner shows; the other keys belong to the policy page.
-pub(crate) const TEXT_KEYS: [&str; 15] = [
-    "banner_title",
-    "banner_text",
-    "accept_all",
-    "reject_all",
-    "customize",
-    "save",
-    "preferences_title",
-    "preferences_text",
-    "close",
-    "always_on",
-    "cookie_policy",
-    "gpc_notice",
-    "gpc_title",
-    "settings",
-    "show_cookies",
-];
-
-/// The code and styles exactly as served, and the version that names them.
-struct Code {
-    js: String,
-    css: String,
-    version: String,
-}
-
-static SERVED: LazyLock<Code> = LazyLock::new(|| {
-    let js = strip_js(CODE);
-    let css = strip_css(STYLES);
-    let hash = short_hash(format!("{js}\0{css}").as_bytes(), 12);
-    let version = format!("consentry-{}+{hash}", env!("CARGO_PKG_VERSION"));
-    Code { js, css, version }
-});
-
-/// Names the banner code and styles; part of every `shown` hash, so a changed banner is a new
-/// snapshot even when the registry is the same.
-pub fn version() -> &'static str {
-    &SERVED.version
-}
 
 /// A content coding the client accepts, best first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,52 +165,42 @@ fn gzip(input: &[u8]) -> Vec<u8> {
     out.finish().expect("writing to memory succeeds")
 }
 
-/// Drops whole-line `//` comments, blank lines and indentation; nothing inside a line changes,
-/// so the code means exactly what static/banner.js says (it keeps no multi-line literals).
-fn strip_js(src: &str) -> String {
-    src.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("//"))
-        .fold(String::with_capacity(src.len()), |mut out, line| {
-            out.push_str(line);
-            out.push('\n');
-            out
-        })
-}
-
-/// Drops comments and the whitespace CSS does not need, for hand-written static/banner.css (no
-/// strings with braces, colons or repeated spaces).
-fn strip_css(src: &str) -> String {
-    let mut text = String::with_capacity(src.len());
-    let mut rest = src;
-    while let Some(start) = rest.find("/*") {
-        text.push_str(&rest[..start]);
-        rest = rest[start..]
-            .find("*/")
-            .map_or("", |end| &rest[start + end + 2..]);
-    }
-    text.push_str(rest);
-    let mut css = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    for p in ["{", "}", ";", ",", ">"] {
-        css = css
-            .replace(&format!(" {p}"), p)
-            .replace(&format!("{p} "), p);
-    }
-    css.replace(": ", ":").replace(";}", "}")
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Read;
 
     use super::*;
-    use crate::served::Served;
+    use crate::banner::{BannerConfig, version};
+    use crate::localized::Localized;
 
-    fn served() -> Served {
-        let src = include_str!("../cookies.toml");
-        let loaded = crate::registry::parse("cookies.toml", src)
-            .expect("the repository's registry is valid");
-        Served::build(loaded.registry)
+    /// What `Served` builds of a registry for the banner: each language's snapshot, and the
+    /// script.
+    struct Built {
+        snapshots: BTreeMap<Lang, Snapshot>,
+        banner: Bundle,
+    }
+
+    fn build(src: &str) -> Built {
+        let loaded = crate::registry::parse("cookies.toml", src).expect("a valid registry");
+        let registry = loaded.registry;
+        let snapshots: BTreeMap<Lang, Snapshot> = registry
+            .site
+            .languages
+            .iter()
+            .map(|lang| {
+                let view = Localized::new(&registry, lang);
+                (
+                    lang.clone(),
+                    Snapshot::of(&BannerConfig::new(&registry, &view)),
+                )
+            })
+            .collect();
+        let banner = Bundle::build(&snapshots, registry.default_lang());
+        Built { snapshots, banner }
+    }
+
+    fn served() -> Built {
+        build(include_str!("../../cookies.toml"))
     }
 
     #[test]
@@ -283,12 +230,11 @@ mod tests {
         let text = "One line\u{2028}another\u{2029}and a third";
         let src = format!(
             "{}\n[texts.en]\nbanner_title = {title:?}\nbanner_text = \"{}\"\n",
-            include_str!("../cookies.toml"),
+            include_str!("../../cookies.toml"),
             text.replace('\u{2028}', "\\u2028")
                 .replace('\u{2029}', "\\u2029"),
         );
-        let loaded = crate::registry::parse("cookies.toml", &src).expect("a valid registry");
-        let served = Served::build(loaded.registry);
+        let served = build(&src);
 
         let script = String::from_utf8(served.banner.variant(Encoding::Identity).body.to_vec())
             .expect("the script is UTF-8");
@@ -346,28 +292,6 @@ mod tests {
         assert!(
             size <= BUDGET,
             "banner.js is {size} bytes brotli, over the {BUDGET}-byte budget"
-        );
-    }
-
-    #[test]
-    fn the_served_code_keeps_no_literal_across_lines() {
-        for line in SERVED.js.lines() {
-            assert_eq!(
-                line.matches('`').count() % 2,
-                0,
-                "template literal spans lines: {line}"
-            );
-        }
-    }
-
-    #[test]
-    fn stripping_css_keeps_selectors_and_values() {
-        let css = strip_css(
-            "/* a */\n.a :focus-visible,\n.b > c {\n  font: 15px/1.5 \"Segoe UI\", x;\n}\n@media (x: y) { a { b: c } }",
-        );
-        assert_eq!(
-            css,
-            ".a :focus-visible,.b>c{font:15px/1.5 \"Segoe UI\",x}@media (x:y){a{b:c}}"
         );
     }
 

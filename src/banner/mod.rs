@@ -1,0 +1,12 @@
+//! The banner: its code and styles as served, its configuration in each language, and the
+//! `banner.js` bundle that holds them all in one script.
+
+mod bundle;
+mod code;
+mod config;
+#[cfg(test)]
+mod contract;
+
+pub use bundle::{Bundle, Encoding, Variant};
+pub use code::version;
+pub use config::{BannerConfig, Snapshot};

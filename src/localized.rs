@@ -1,0 +1,153 @@
+//! The registry in one language, as visitors read it: built once per language when a registry is
+//! served, and shared by the banner's configuration and the cookie-policy page, so both say the
+//! same thing in the same words.
+
+use std::ops::Not;
+
+use serde::Serialize;
+
+use crate::i18n::{self, LifetimeTexts, Texts};
+use crate::registry::{Category, Cookie, Kind, Lang, Lifetime, Registry, Unit};
+
+pub struct Localized {
+    pub lang: Lang,
+    pub site_name: String,
+    pub texts: Texts,
+    pub categories: Vec<LocalCategory>,
+}
+
+/// A category in one language. Serialized, it is a category of the banner's configuration
+/// (static/banner.js reads it), in this field order.
+#[derive(Serialize)]
+pub struct LocalCategory {
+    pub id: String,
+    #[serde(skip_serializing_if = "Not::not")]
+    pub required: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub google_consent: Vec<&'static str>,
+    pub title: String,
+    pub description: String,
+    pub cookies: Vec<LocalCookie>,
+}
+
+/// A cookie in one language. Serialized, it is a cookie of the banner's configuration; the
+/// fields it skips are the policy page's.
+#[derive(Serialize)]
+pub struct LocalCookie {
+    pub name: String,
+    /// Where the data is kept; the banner is told only when it is not a cookie.
+    #[serde(skip_serializing_if = "is_cookie")]
+    pub kind: Kind,
+    /// Set on another site's domain, out of the page's reach.
+    #[serde(skip_serializing_if = "Not::not")]
+    pub third_party: bool,
+    pub provider: String,
+    #[serde(skip)]
+    pub privacy_url: Option<String>,
+    pub purpose: String,
+    /// The lifetime in words: "13 months".
+    pub expires: String,
+    /// The kind in words: "Local storage".
+    #[serde(skip)]
+    pub kind_name: String,
+}
+
+fn is_cookie(kind: &Kind) -> bool {
+    *kind == Kind::Cookie
+}
+
+impl Localized {
+    pub fn new(registry: &Registry, lang: &Lang) -> Localized {
+        let default = registry.default_lang();
+        let texts = Texts::new(lang, registry.texts.get(lang));
+        let cookie = |k: &Cookie| LocalCookie {
+            name: k.name.as_str().to_owned(),
+            kind: k.kind,
+            third_party: !registry.site.is_first_party(k.domain.as_deref()),
+            provider: registry.provider_name(k, lang).to_owned(),
+            privacy_url: k.privacy_url.as_ref().map(|u| u.as_str().to_owned()),
+            purpose: k.purpose.get(lang, default).to_owned(),
+            expires: lifetime(&texts.lifetime, lang, k.expires),
+            kind_name: match k.kind {
+                Kind::Cookie => &texts.policy.kind_cookie,
+                Kind::LocalStorage => &texts.policy.kind_local_storage,
+                Kind::SessionStorage => &texts.policy.kind_session_storage,
+                Kind::Pixel => &texts.policy.kind_pixel,
+            }
+            .clone(),
+        };
+        let category = |c: &Category| LocalCategory {
+            id: c.id.to_string(),
+            required: c.required,
+            google_consent: c.google_consent.clone(),
+            title: c.title.get(lang, default).to_owned(),
+            description: c.description.get(lang, default).to_owned(),
+            cookies: registry.cookies_in(&c.id).map(cookie).collect(),
+        };
+        let categories = registry.categories.iter().map(category).collect();
+        Localized {
+            lang: lang.clone(),
+            site_name: registry.site.name.get(lang, default).to_owned(),
+            categories,
+            texts,
+        }
+    }
+}
+
+/// A lifetime in words: "Session", "13 months", "1 an", "5 lat".
+fn lifetime(words: &LifetimeTexts, lang: &Lang, lifetime: Lifetime) -> String {
+    let Lifetime::For { count, unit } = lifetime else {
+        return words.session.clone();
+    };
+    let forms = match unit {
+        Unit::Minute => &words.unit_minute,
+        Unit::Hour => &words.unit_hour,
+        Unit::Day => &words.unit_day,
+        Unit::Week => &words.unit_week,
+        Unit::Month => &words.unit_month,
+        Unit::Year => &words.unit_year,
+    };
+    i18n::counted(lang, count, forms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn localized(lang: &str) -> Localized {
+        let src = format!(
+            r#"
+[site]
+name = "Example"
+url = "https://www.example.com"
+languages = ["{lang}"]
+
+[[category]]
+id = "necessary"
+title = "Necessary"
+description = "Needed for the site to work."
+required = true
+
+[[cookie]]
+name = "sid"
+category = "necessary"
+purpose = "Keeps the session."
+expires = "5 years"
+kind = "local-storage"
+"#
+        );
+        let loaded = crate::registry::parse("t.toml", &src).expect("valid registry");
+        Localized::new(&loaded.registry, &Lang::parse(lang).expect("language tag"))
+    }
+
+    #[test]
+    fn lifetimes_and_kinds_are_written_in_the_visitors_language() {
+        let pl = localized("pl");
+        let cookie = &pl.categories[0].cookies[0];
+        assert_eq!(cookie.expires, "5 lat");
+        assert_eq!(cookie.kind_name, "Pamięć lokalna");
+        let session = lifetime(&pl.texts.lifetime, &pl.lang, Lifetime::Session);
+        assert_eq!(session, "Sesja");
+        assert_eq!(localized("en").categories[0].cookies[0].expires, "5 years");
+    }
+}

@@ -1,0 +1,199 @@
+//! `[[cookie]]`: what each declared cookie is, who sets it, for how long, and in which category.
+
+use std::collections::HashMap;
+
+use super::Checker;
+use super::reader::Value;
+use super::site::is_domain;
+use crate::registry::{Category, Cookie, CookieName, Kind, Lang, Lifetime, Site, Unit};
+use crate::suggest::suggest;
+
+const COOKIE_KEYS: &[&str] = &[
+    "name",
+    "category",
+    "provider",
+    "purpose",
+    "expires",
+    "kind",
+    "domain",
+    "privacy_url",
+];
+
+/// CNIL's limit for audience-measurement cookies.
+const ANALYTICS_MAX: Lifetime = Lifetime::For {
+    count: 13,
+    unit: Unit::Month,
+};
+
+impl Checker<'_> {
+    pub(super) fn cookies(
+        &mut self,
+        v: Option<&Value>,
+        categories: &[Category],
+        site: Option<&Site>,
+        langs: &[Lang],
+    ) -> Vec<Cookie> {
+        let Some(v) = v else { return Vec::new() };
+        let mut out: Vec<Cookie> = Vec::new();
+        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        for (i, item) in self.array_of_tables(v, "cookie").into_iter().enumerate() {
+            let Some(mut s) = self.section(item, "[[cookie]]") else {
+                continue;
+            };
+            let name = s
+                .get("name")
+                .and_then(|v| v.get_ref().as_str())
+                .unwrap_or("");
+            s.name = if name.is_empty() {
+                format!("[[cookie]] #{}", i + 1)
+            } else {
+                format!("[[cookie]] \"{name}\"")
+            };
+            self.check_keys(&s, COOKIE_KEYS);
+            let domain = self.string(&s, "domain").and_then(|(raw, span)| {
+                if is_domain(raw.trim_start_matches('.')) {
+                    Some(raw)
+                } else {
+                    self.error(
+                        &span,
+                        format!(
+                            "domain \"{raw}\" in {} is not a domain name, e.g. \".example.com\"",
+                            s.name
+                        ),
+                    );
+                    None
+                }
+            });
+            let name = self
+                .required_string(&s, "name", "\"_ga\"")
+                .and_then(|(raw, span)| {
+                    let Some(name) = CookieName::parse(&raw) else {
+                        self.error(
+                            &span,
+                            format!(
+                                "\"{raw}\" is not a valid cookie name: a name is printable ASCII without spaces or any of ( ) < > @ , ; : \\ \" / [ ] ? = {{ }}; use * for a pattern, e.g. \"_ga_*\""
+                            ),
+                        );
+                        return None;
+                    };
+                    // To a browser `.x.example` and `X.EXAMPLE` are one domain.
+                    let same_domain = domain
+                        .as_deref()
+                        .unwrap_or_default()
+                        .trim_start_matches('.')
+                        .to_ascii_lowercase();
+                    let key = (raw.clone(), same_domain);
+                    let line = self.src[..span.start].matches('\n').count() + 1;
+                    if let Some(first) = seen.insert(key, line) {
+                        self.error(
+                            &span,
+                            format!("cookie \"{raw}\" is declared twice for the same domain (first on line {first}); merge the two entries or give each its domain"),
+                        );
+                        return None;
+                    }
+                    Some(name)
+                });
+            let category = self
+                .required_string(&s, "category", "\"analytics\"")
+                .and_then(|(raw, span)| match categories.iter().find(|c| c.id.as_str() == raw) {
+                    Some(c) => Some(c),
+                    None => {
+                        let ids: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
+                        let hint = suggest(&raw, &ids)
+                            .map(|g| format!("did you mean \"{g}\"?"))
+                            .unwrap_or_else(|| format!("declared categories: {}", ids.join(", ")));
+                        self.error(
+                            &span,
+                            format!("{} names category \"{raw}\", which no [[category]] declares; {hint}", s.name),
+                        );
+                        None
+                    }
+                });
+            let provider = self.text(&s, "provider", langs);
+            let purpose = self.required_text(&s, "purpose", langs);
+            let expires =
+                self.required_string(&s, "expires", "\"1 year\"")
+                    .and_then(|(raw, span)| {
+                        raw.parse::<Lifetime>()
+                            .map_err(|e| {
+                                self.error(&span, format!("\"expires\" in {}: {e}", s.name))
+                            })
+                            .ok()
+                            .map(|l| (l, span))
+                    });
+            let kind = match self.string(&s, "kind") {
+                None => Some(Kind::Cookie),
+                Some((raw, span)) => Kind::parse(&raw).or_else(|| {
+                    self.error(
+                        &span,
+                        format!(
+                            "kind \"{raw}\" in {} is not one of {}",
+                            s.name,
+                            Kind::NAMES.join(", ")
+                        ),
+                    );
+                    None
+                }),
+            };
+            let privacy_url = self
+                .string(&s, "privacy_url")
+                .and_then(|(raw, span)| self.url(&raw, &span, "privacy_url", &s.name));
+
+            let (
+                Some(name),
+                Some(category),
+                Some(purpose),
+                Some((expires, expires_span)),
+                Some(kind),
+            ) = (name, category, purpose, expires, kind)
+            else {
+                continue;
+            };
+            let is_analytics = category.id.as_str() == "analytics"
+                || category.google_consent.contains(&"analytics_storage");
+            if is_analytics && expires.longer_than(ANALYTICS_MAX) {
+                self.warn(
+                    &expires_span,
+                    format!(
+                        "{} is an analytics cookie living {expires}; the CNIL limits audience-measurement cookies to 13 months",
+                        s.name
+                    ),
+                );
+            }
+            // The banner deletes a refused category's first-party cookies by name: a name that is
+            // only `*` would take every cookie the page can reach, the required ones too.
+            if !category.required
+                && kind == Kind::Cookie
+                && name.as_str().bytes().all(|b| b == b'*')
+                && site.is_some_and(|site| site.is_first_party(domain.as_deref()))
+            {
+                self.warn(
+                    &s.span,
+                    format!(
+                        "{} matches every first-party cookie: refusing \"{}\" would delete all cookies the page can reach, required ones such as a session too; declare the cookies by name or prefix (e.g. \"_ga_*\")",
+                        s.name, category.id
+                    ),
+                );
+            }
+            if privacy_url.is_none()
+                && site.is_some_and(|site| !site.is_first_party(domain.as_deref()))
+            {
+                self.warn(
+                    &s.span,
+                    format!("{} lives on the third-party domain \"{}\" but has no privacy_url; link the provider's privacy policy", s.name, domain.as_deref().unwrap_or_default()),
+                );
+            }
+            out.push(Cookie {
+                name,
+                category: category.id.clone(),
+                provider,
+                purpose,
+                expires,
+                kind,
+                domain,
+                privacy_url,
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,272 @@
+//! Reading values out of a TOML table: each helper reports what is wrong with a value where it is
+//! and returns what it could read, so the checker goes on and finds every other problem too.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::Checker;
+use super::report::{Diagnostic, Severity};
+use crate::registry::{Lang, Text};
+use crate::suggest::suggest;
+
+pub(super) type Value<'a> = Spanned<DeValue<'a>>;
+
+/// One table being read, with the name used for it in messages.
+pub(super) struct Section<'t, 'a> {
+    pub(super) table: &'t DeTable<'a>,
+    pub(super) span: Range<usize>,
+    pub(super) name: String,
+}
+
+impl<'t, 'a> Section<'t, 'a> {
+    pub(super) fn get(&self, key: &str) -> Option<&'t Value<'a>> {
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(_, v)| v)
+    }
+}
+
+impl Checker<'_> {
+    fn at(&mut self, severity: Severity, span: &Range<usize>, message: String) {
+        let offset = span.start.min(self.src.len());
+        let before = &self.src[..self.src.floor_char_boundary(offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        self.diags.push(Diagnostic {
+            severity,
+            line,
+            column,
+            message,
+        });
+    }
+
+    pub(super) fn error(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        self.at(Severity::Error, span, message.into());
+    }
+
+    pub(super) fn warn(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        self.at(Severity::Warning, span, message.into());
+    }
+
+    pub(super) fn section<'t, 'a>(
+        &mut self,
+        v: &'t Value<'a>,
+        name: &str,
+    ) -> Option<Section<'t, 'a>> {
+        match v.get_ref() {
+            DeValue::Table(table) => Some(Section {
+                table,
+                span: v.span(),
+                name: name.to_owned(),
+            }),
+            _ => {
+                self.error(&v.span(), format!("{name} must be a table"));
+                None
+            }
+        }
+    }
+
+    /// The tables of an array of tables (`[[category]]`), or an error.
+    pub(super) fn array_of_tables<'t, 'a>(
+        &mut self,
+        v: &'t Value<'a>,
+        name: &str,
+    ) -> Vec<&'t Value<'a>> {
+        match v.get_ref() {
+            DeValue::Array(items) => items.iter().collect(),
+            _ => {
+                self.error(
+                    &v.span(),
+                    format!("{name} must be an array of tables: write each as [[{name}]]"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn check_keys(&mut self, s: &Section, allowed: &[&str]) {
+        for (key, _) in s.table.iter() {
+            let k = key.get_ref().as_ref();
+            if allowed.contains(&k) {
+                continue;
+            }
+            let hint = match suggest(k, allowed) {
+                Some(good) => format!("; did you mean \"{good}\"?"),
+                None => format!("; expected one of: {}", allowed.join(", ")),
+            };
+            self.error(
+                &key.span(),
+                format!("unknown key \"{k}\" in {}{hint}", s.name),
+            );
+        }
+    }
+
+    pub(super) fn missing(&mut self, s: &Section, key: &str, example: &str) {
+        self.error(
+            &s.span,
+            format!(
+                "missing key \"{key}\" in {}; add e.g. {key} = {example}",
+                s.name
+            ),
+        );
+    }
+
+    pub(super) fn string(&mut self, s: &Section, key: &str) -> Option<(String, Range<usize>)> {
+        let v = s.get(key)?;
+        match v.get_ref() {
+            DeValue::String(text) if text.trim().is_empty() => {
+                self.error(&v.span(), format!("\"{key}\" in {} is empty", s.name));
+                None
+            }
+            DeValue::String(text) => Some((text.to_string(), v.span())),
+            _ => {
+                self.error(
+                    &v.span(),
+                    format!("\"{key}\" in {} must be a string in quotes", s.name),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn required_string(
+        &mut self,
+        s: &Section,
+        key: &str,
+        example: &str,
+    ) -> Option<(String, Range<usize>)> {
+        if s.get(key).is_none() {
+            self.missing(s, key, example);
+        }
+        self.string(s, key)
+    }
+
+    pub(super) fn boolean(&mut self, s: &Section, key: &str, default: bool) -> bool {
+        let Some(v) = s.get(key) else { return default };
+        match v.get_ref() {
+            DeValue::Boolean(b) => *b,
+            _ => {
+                self.error(
+                    &v.span(),
+                    format!(
+                        "\"{key}\" in {} must be true or false (without quotes)",
+                        s.name
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    pub(super) fn strings(
+        &mut self,
+        s: &Section,
+        key: &str,
+    ) -> Option<Vec<(String, Range<usize>)>> {
+        let v = s.get(key)?;
+        let DeValue::Array(items) = v.get_ref() else {
+            self.error(
+                &v.span(),
+                format!(
+                    "\"{key}\" in {} must be a list of strings, e.g. [\"a\", \"b\"]",
+                    s.name
+                ),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(text) => out.push((text.to_string(), item.span())),
+                _ => self.error(
+                    &item.span(),
+                    format!("every entry of \"{key}\" in {} must be a string", s.name),
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    /// A text: a string in the default language, or a table by language.
+    pub(super) fn text(&mut self, s: &Section, key: &str, langs: &[Lang]) -> Option<Text> {
+        let v = s.get(key)?;
+        let default = &langs[0];
+        let mut by_lang = BTreeMap::new();
+        match v.get_ref() {
+            DeValue::String(text) => {
+                by_lang.insert(default.clone(), text.to_string());
+            }
+            DeValue::Table(table) => {
+                for (lk, lv) in table.iter() {
+                    let raw = lk.get_ref().as_ref();
+                    let Some(lang) = Lang::parse(raw).filter(|l| langs.contains(l)) else {
+                        let declared: Vec<&str> = langs.iter().map(Lang::as_str).collect();
+                        self.error(
+                            &lk.span(),
+                            format!(
+                                "\"{raw}\" in \"{key}\" of {} is not one of the site's languages ({}); add it to [site] languages or remove it",
+                                s.name,
+                                declared.join(", ")
+                            ),
+                        );
+                        continue;
+                    };
+                    match lv.get_ref() {
+                        DeValue::String(text) => {
+                            by_lang.insert(lang, text.to_string());
+                        }
+                        _ => self.error(
+                            &lv.span(),
+                            format!("\"{key}.{raw}\" in {} must be a string", s.name),
+                        ),
+                    }
+                }
+                if !by_lang.contains_key(default) && !table.is_empty() {
+                    self.error(
+                        &v.span(),
+                        format!(
+                            "\"{key}\" in {} has no \"{default}\" text, the default language; add {default} = \"...\"",
+                            s.name
+                        ),
+                    );
+                    return None;
+                }
+            }
+            _ => {
+                self.error(
+                    &v.span(),
+                    format!(
+                        "\"{key}\" in {} must be a string or a table by language, e.g. {{ en = \"...\", fr = \"...\" }}",
+                        s.name
+                    ),
+                );
+                return None;
+            }
+        }
+        if let Some((lang, _)) = by_lang.iter().find(|(_, t)| t.trim().is_empty()) {
+            self.error(
+                &v.span(),
+                format!("\"{key}\" in {} is empty in \"{lang}\"", s.name),
+            );
+            return None;
+        }
+        if by_lang.is_empty() {
+            self.error(&v.span(), format!("\"{key}\" in {} is empty", s.name));
+            return None;
+        }
+        Some(Text::new(by_lang))
+    }
+
+    pub(super) fn required_text(&mut self, s: &Section, key: &str, langs: &[Lang]) -> Option<Text> {
+        if s.get(key).is_none() {
+            self.missing(s, key, "\"...\"");
+            return None;
+        }
+        self.text(s, key, langs)
+    }
+}
