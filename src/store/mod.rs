@@ -10,16 +10,24 @@
 //! group commit in `commit.rs`.
 
 mod commit;
+mod csv;
+mod erase;
 mod export;
+mod history;
 mod keys;
+mod range;
 mod records;
+mod stats;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-pub use export::{ExportError, ExportFormat, Exporter, RangeError, TimeRange};
-pub use records::{DayStats, History, HistoryCursor, Stats, Stored};
+pub use export::{ExportError, ExportFormat, Exporter};
+pub use history::{History, HistoryCursor};
+pub use range::{RangeError, TimeRange};
+pub use records::Stored;
+pub use stats::{DayStats, Stats};
 
 use crate::consent::Terms;
 
@@ -119,7 +127,7 @@ pub(crate) struct Shared {
     /// Parsed snapshots by `shown`; snapshots never change, so entries never go stale.
     terms: RwLock<HashMap<String, Arc<Terms>>>,
     /// Counts of whole past days, for stats (see `Store::stats`).
-    days: Mutex<HashMap<time::Date, records::DayStats>>,
+    days: Mutex<HashMap<time::Date, stats::DayStats>>,
     /// The last health probe: callers within `PROBE_EVERY` of it share it, so a flood of
     /// `/healthz` costs one durable write a second, not one each.
     probe: tokio::sync::Mutex<Option<Probe>>,
