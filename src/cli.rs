@@ -217,7 +217,7 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn export(args: &ExportArgs) -> ExitCode {
-    let Some(format) = ExportFormat::parse(&args.format) else {
+    let Ok(format) = ExportFormat::parse(&args.format) else {
         eprintln!("consentry: --format must be ndjson or csv");
         return ExitCode::from(2);
     };

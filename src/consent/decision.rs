@@ -1,35 +1,73 @@
 //! A decision as posted (CONTRACT §4.3): parsed at the edge, every refusal naming its field.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::json::{UniqueKeys, optional_string, required_string};
-use super::{ConsentId, DecisionId, Page};
+use super::{ConsentId, DecisionId, IdError, Page};
 use crate::registry::suggest;
 
-/// A posted field was missing, of the wrong type, not acceptable or unknown; names the field.
+/// What a posted body can get wrong by itself, before it is checked against its snapshot.
 #[derive(Debug, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct FieldError {
-    pub code: &'static str,
-    /// Owned only for an unknown field, whose name is the client's.
-    pub field: Cow<'static, str>,
-    pub message: String,
+pub enum DecisionError {
+    /// `why` says whether the body was not JSON at all or JSON but not an object.
+    #[error("{why}: {source}")]
+    Malformed {
+        why: &'static str,
+        source: serde_json::Error,
+    },
+    /// The key as the client sent it, cut to 64 characters.
+    #[error("the key {0:?} appears more than once; name each field once")]
+    Duplicate(String),
+    /// The key as the client sent it, cut to 64 characters, with a hint at the right one.
+    #[error("unknown field {name:?}; {hint}")]
+    Unknown { name: String, hint: String },
+    #[error("{0} is required")]
+    Missing(&'static str),
+    #[error("accepted is required: the list of granted category ids")]
+    MissingAccepted,
+    /// A required field that is not a non-empty string.
+    #[error("{0} must be a non-empty string")]
+    NotText(&'static str),
+    /// An optional field that is not a string.
+    #[error("{0} must be a string")]
+    NotAString(&'static str),
+    #[error("accepted must be a list of category ids (strings)")]
+    Accepted,
+    #[error("unknown action {0:?}; one of accept-all, reject-all, custom, gpc, withdraw")]
+    Action(String),
+    #[error(transparent)]
+    Id(#[from] IdError),
 }
 
-impl FieldError {
-    pub(super) fn new(
-        code: &'static str,
-        field: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> FieldError {
-        FieldError {
-            code,
-            field: field.into(),
-            message: message.into(),
+impl DecisionError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecisionError::Malformed { .. } => "malformed-json",
+            DecisionError::Duplicate(_) => "duplicate-field",
+            DecisionError::Unknown { .. } => "unknown-field",
+            DecisionError::Missing(_) | DecisionError::MissingAccepted => "missing-field",
+            DecisionError::NotText(_) | DecisionError::NotAString(_) => "invalid-field",
+            DecisionError::Accepted => "invalid-accepted",
+            DecisionError::Action(_) => "unknown-action",
+            DecisionError::Id(e) => e.code(),
+        }
+    }
+
+    /// The field to fix: `body` when it is not a JSON object, the client's key when that key
+    /// is repeated or unknown.
+    pub fn field(&self) -> &str {
+        match self {
+            DecisionError::Malformed { .. } => "body",
+            DecisionError::Duplicate(name) | DecisionError::Unknown { name, .. } => name,
+            DecisionError::Missing(field)
+            | DecisionError::NotText(field)
+            | DecisionError::NotAString(field) => field,
+            DecisionError::MissingAccepted | DecisionError::Accepted => "accepted",
+            DecisionError::Action(_) => "action",
+            DecisionError::Id(e) => e.field(),
         }
     }
 }
@@ -104,34 +142,26 @@ pub struct Decision {
 
 impl Decision {
     /// Parses a posted body; every problem names the field it is about.
-    pub fn parse(body: &[u8]) -> Result<Decision, FieldError> {
-        let UniqueKeys { map, repeated } = serde_json::from_slice(body).map_err(|e| {
-            let why = match e.classify() {
-                serde_json::error::Category::Data => "the body must be a JSON object",
-                _ => "the body is not valid JSON",
-            };
-            FieldError::new("malformed-json", "body", format!("{why}: {e}"))
-        })?;
+    pub fn parse(body: &[u8]) -> Result<Decision, DecisionError> {
+        let UniqueKeys { map, repeated } =
+            serde_json::from_slice(body).map_err(|source| DecisionError::Malformed {
+                why: match source.classify() {
+                    serde_json::error::Category::Data => "the body must be a JSON object",
+                    _ => "the body is not valid JSON",
+                },
+                source,
+            })?;
         if let Some(key) = repeated {
-            // The name is the client's: cut it, on a character boundary, to keep answers small.
-            let name: String = key.chars().take(64).collect();
-            return Err(FieldError::new(
-                "duplicate-field",
-                name.clone(),
-                format!("the key {name:?} appears more than once; name each field once"),
-            ));
+            return Err(DecisionError::Duplicate(client_key(&key)));
         }
         if let Some(unknown) = map.keys().find(|k| !DECISION_FIELDS.contains(&k.as_str())) {
             let hint = suggest(unknown, &DECISION_FIELDS)
                 .map(|f| format!("did you mean {f:?}?"))
                 .unwrap_or_else(|| format!("the fields are {}", DECISION_FIELDS.join(", ")));
-            // The name is the client's: cut it, on a character boundary, to keep answers small.
-            let name: String = unknown.chars().take(64).collect();
-            return Err(FieldError::new(
-                "unknown-field",
-                name.clone(),
-                format!("unknown field {name:?}; {hint}"),
-            ));
+            return Err(DecisionError::Unknown {
+                name: client_key(unknown),
+                hint,
+            });
         }
         let consent_id = optional_string(&map, "consent_id")?
             .map(ConsentId::parse)
@@ -142,41 +172,18 @@ impl Decision {
         let revision = required_string(&map, "revision")?;
         let shown = required_string(&map, "shown")?;
         let action = required_string(&map, "action")?;
-        let action = Action::parse(action).ok_or_else(|| {
-            FieldError::new(
-                "unknown-action",
-                "action",
-                format!(
-                    "unknown action {action:?}; one of accept-all, reject-all, custom, gpc, withdraw"
-                ),
-            )
-        })?;
+        let action =
+            Action::parse(action).ok_or_else(|| DecisionError::Action(action.to_owned()))?;
         let accepted = match map.get("accepted") {
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| match v {
                     Value::String(s) => Ok(s.clone()),
-                    _ => Err(FieldError::new(
-                        "invalid-accepted",
-                        "accepted",
-                        "accepted must be a list of category ids (strings)",
-                    )),
+                    _ => Err(DecisionError::Accepted),
                 })
                 .collect::<Result<BTreeSet<_>, _>>()?,
-            None | Some(Value::Null) => {
-                return Err(FieldError::new(
-                    "missing-field",
-                    "accepted",
-                    "accepted is required: the list of granted category ids",
-                ));
-            }
-            Some(_) => {
-                return Err(FieldError::new(
-                    "invalid-accepted",
-                    "accepted",
-                    "accepted must be a list of category ids (strings)",
-                ));
-            }
+            None | Some(Value::Null) => return Err(DecisionError::MissingAccepted),
+            Some(_) => return Err(DecisionError::Accepted),
         };
         let language = optional_string(&map, "language")?.map(str::to_owned);
         let page = optional_string(&map, "page")?.and_then(Page::parse);
@@ -196,6 +203,11 @@ impl Decision {
     pub fn shown(&self) -> &str {
         &self.shown
     }
+}
+
+/// A key as the client sent it, cut on a character boundary to keep answers small.
+fn client_key(key: &str) -> String {
+    key.chars().take(64).collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,31 @@ use base64::engine::GeneralPurpose;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::FieldError;
+/// An id that is not 22 to 64 URL-safe characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("consent_id must be 22 to 64 characters from A-Z, a-z, 0-9, '-' and '_'")]
+    ConsentId,
+    #[error("decision_id must be 22 to 64 characters from A-Z, a-z, 0-9, '-' and '_'")]
+    DecisionId,
+}
+
+impl IdError {
+    pub fn code(self) -> &'static str {
+        match self {
+            IdError::ConsentId => "invalid-consent-id",
+            IdError::DecisionId => "invalid-decision-id",
+        }
+    }
+
+    /// The field (or path segment) to fix.
+    pub fn field(self) -> &'static str {
+        match self {
+            IdError::ConsentId => "consent_id",
+            IdError::DecisionId => "decision_id",
+        }
+    }
+}
 
 /// A visitor's opaque id: 48 bits of creation time (milliseconds) then 144 random bits, written
 /// in URL-safe base64 with its alphabet in ASCII order (32 characters). Ids made close in time
@@ -45,15 +69,11 @@ impl ConsentId {
     }
 
     /// Accepts what `generate` makes, and any id of 22 to 64 URL-safe characters (≥ 128 bits).
-    pub fn parse(s: &str) -> Result<ConsentId, FieldError> {
+    pub fn parse(s: &str) -> Result<ConsentId, IdError> {
         if url_safe_id(s) {
             Ok(ConsentId(s.to_owned()))
         } else {
-            Err(FieldError::new(
-                "invalid-consent-id",
-                "consent_id",
-                "consent_id must be 22 to 64 characters from A-Z, a-z, 0-9, '-' and '_'",
-            ))
+            Err(IdError::ConsentId)
         }
     }
 
@@ -75,8 +95,8 @@ impl ConsentId {
 }
 
 impl TryFrom<String> for ConsentId {
-    type Error = FieldError;
-    fn try_from(s: String) -> Result<ConsentId, FieldError> {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<ConsentId, IdError> {
         ConsentId::parse(&s)
     }
 }
@@ -101,15 +121,11 @@ pub struct DecisionId(String);
 
 impl DecisionId {
     /// 22 to 64 URL-safe characters, as for consent ids.
-    pub fn parse(s: &str) -> Result<DecisionId, FieldError> {
+    pub fn parse(s: &str) -> Result<DecisionId, IdError> {
         if url_safe_id(s) {
             Ok(DecisionId(s.to_owned()))
         } else {
-            Err(FieldError::new(
-                "invalid-decision-id",
-                "decision_id",
-                "decision_id must be 22 to 64 characters from A-Z, a-z, 0-9, '-' and '_'",
-            ))
+            Err(IdError::DecisionId)
         }
     }
 

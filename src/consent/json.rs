@@ -6,7 +6,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-use super::FieldError;
+use super::DecisionError;
 
 /// The body's top-level object, with the first key it repeats: serde_json's `Value` keeps the
 /// last of repeated keys silently, so `"action":"reject-all", …, "action":"custom"` would be
@@ -47,34 +47,22 @@ impl<'de> Deserialize<'de> for UniqueKeys {
 pub(super) fn required_string<'a>(
     map: &'a Map<String, Value>,
     field: &'static str,
-) -> Result<&'a str, FieldError> {
+) -> Result<&'a str, DecisionError> {
     match map.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        None | Some(Value::Null) => Err(FieldError::new(
-            "missing-field",
-            field,
-            format!("{field} is required"),
-        )),
-        Some(_) => Err(FieldError::new(
-            "invalid-field",
-            field,
-            format!("{field} must be a non-empty string"),
-        )),
+        None | Some(Value::Null) => Err(DecisionError::Missing(field)),
+        Some(_) => Err(DecisionError::NotText(field)),
     }
 }
 
 pub(super) fn optional_string<'a>(
     map: &'a Map<String, Value>,
     field: &'static str,
-) -> Result<Option<&'a str>, FieldError> {
+) -> Result<Option<&'a str>, DecisionError> {
     match map.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(FieldError::new(
-            "invalid-field",
-            field,
-            format!("{field} must be a string"),
-        )),
+        Some(_) => Err(DecisionError::NotAString(field)),
     }
 }

@@ -14,10 +14,10 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serializer};
 use time::OffsetDateTime;
 
-pub use decision::{Action, Decision, FieldError};
-pub use id::{ConsentId, DecisionId};
+pub use decision::{Action, Decision, DecisionError};
+pub use id::{ConsentId, DecisionId, IdError};
 pub use page::Page;
-pub use record::{ConsentRecord, RequestFacts, Terms, TermsCategory, ip_prefix};
+pub use record::{ConsentRecord, RequestFacts, Terms, TermsCategory, TermsError, ip_prefix};
 
 /// Times as RFC 3339 in UTC with exactly three decimals, so that records sort as text too.
 pub(crate) mod millis {

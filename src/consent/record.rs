@@ -6,10 +6,47 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::{Action, ConsentId, Decision, FieldError, millis, ordered_map};
+use super::{Action, ConsentId, Decision, millis, ordered_map};
 
 /// Longest user agent kept; longer ones are cut (on a character boundary).
 const USER_AGENT_MAX: usize = 512;
+
+/// A decision that the snapshot it names refuses: no such snapshot, or one that shows another
+/// revision, language or categories, or an action the granted categories contradict.
+#[derive(Debug, thiserror::Error)]
+pub enum TermsError {
+    #[error("shown names no banner snapshot this service has served")]
+    UnknownShown,
+    #[error("revision {revision:?} is not the revision of the banner snapshot {shown:?}")]
+    Revision { revision: String, shown: String },
+    #[error("language {given:?} is not the language of the banner snapshot ({expected:?})")]
+    Language { given: String, expected: String },
+    #[error("accepted lists {category:?}, which is not a category of revision {revision}")]
+    Category { category: String, revision: String },
+    #[error("accepted does not match action {:?}", .0.as_str())]
+    Inconsistent(Action),
+}
+
+impl TermsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            TermsError::UnknownShown => "unknown-shown",
+            TermsError::Revision { .. } => "unknown-revision",
+            TermsError::Language { .. } => "invalid-language",
+            TermsError::Category { .. } => "unknown-category",
+            TermsError::Inconsistent(_) => "inconsistent-decision",
+        }
+    }
+
+    pub fn field(&self) -> &'static str {
+        match self {
+            TermsError::UnknownShown => "shown",
+            TermsError::Revision { .. } => "revision",
+            TermsError::Language { .. } => "language",
+            TermsError::Category { .. } | TermsError::Inconsistent(_) => "accepted",
+        }
+    }
+}
 
 /// What a `shown` snapshot fixes for a decision: read back from the archived banner
 /// configuration, so a revision served before a reload is judged by its own categories.
@@ -80,42 +117,30 @@ impl ConsentRecord {
         decision: Decision,
         terms: &Terms,
         facts: RequestFacts,
-    ) -> Result<ConsentRecord, FieldError> {
+    ) -> Result<ConsentRecord, TermsError> {
         if decision.revision != terms.revision {
-            return Err(FieldError::new(
-                "unknown-revision",
-                "revision",
-                format!(
-                    "revision {:?} is not the revision of the banner snapshot {:?}",
-                    decision.revision, decision.shown
-                ),
-            ));
+            return Err(TermsError::Revision {
+                revision: decision.revision,
+                shown: decision.shown,
+            });
         }
         if let Some(lang) = &decision.language
             && *lang != terms.language
         {
-            return Err(FieldError::new(
-                "invalid-language",
-                "language",
-                format!(
-                    "language {lang:?} is not the language of the banner snapshot ({:?})",
-                    terms.language
-                ),
-            ));
+            return Err(TermsError::Language {
+                given: lang.clone(),
+                expected: terms.language.clone(),
+            });
         }
         if let Some(unknown) = decision
             .accepted
             .iter()
             .find(|id| !terms.categories.iter().any(|c| c.id == **id))
         {
-            return Err(FieldError::new(
-                "unknown-category",
-                "accepted",
-                format!(
-                    "accepted lists {unknown:?}, which is not a category of revision {}",
-                    terms.revision
-                ),
-            ));
+            return Err(TermsError::Category {
+                category: unknown.clone(),
+                revision: terms.revision.clone(),
+            });
         }
         let categories: Vec<(String, bool)> = terms
             .categories
@@ -136,14 +161,7 @@ impl ConsentRecord {
             _ => true,
         };
         if !coherent {
-            return Err(FieldError::new(
-                "inconsistent-decision",
-                "accepted",
-                format!(
-                    "accepted does not match action {:?}",
-                    decision.action.as_str()
-                ),
-            ));
+            return Err(TermsError::Inconsistent(decision.action));
         }
         // Milliseconds keep the record readable; the store's keys order records within one.
         let millis = facts.now.nanosecond() / 1_000_000 * 1_000_000;

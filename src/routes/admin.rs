@@ -10,12 +10,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use time::{Duration, OffsetDateTime, Time};
+use time::OffsetDateTime;
 
 use crate::consent::ConsentId;
 use crate::error::AppError;
 use crate::startup::State;
-use crate::store::{ExportFormat, Exporter, TimeRange, blocking};
+use crate::store::{ExportFormat, Exporter, StatsDays, TimeRange, blocking};
 
 const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
 
@@ -73,20 +73,10 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
     authorize(&req, &state)?;
     let query: ExportQuery = query(&req)?;
     let format = match query.format.as_deref() {
-        None | Some("") => ExportFormat::Ndjson,
-        Some(f) => ExportFormat::parse(f).ok_or_else(|| AppError::Field {
-            code: "invalid-format",
-            field: "format".into(),
-            message: format!("format must be ndjson or csv, not {f:?}"),
-        })?,
+        None | Some("") => ExportFormat::default(),
+        Some(f) => ExportFormat::parse(f)?,
     };
-    let range = TimeRange::parse(query.since.as_deref(), query.until.as_deref()).map_err(|e| {
-        AppError::Field {
-            code: "invalid-range",
-            field: e.field().into(),
-            message: e.to_string(),
-        }
-    })?;
+    let range = TimeRange::parse(query.since.as_deref(), query.until.as_deref())?;
     let preferred: Vec<String> = state
         .live
         .get()
@@ -96,9 +86,7 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
         .map(|c| c.id.to_string())
         .collect();
     let store = state.store.clone();
-    let exporter = blocking(move || Exporter::new(store, range, format, &preferred))
-        .await
-        .map_err(AppError::Unavailable)?;
+    let exporter = blocking(move || Exporter::new(store, range, format, &preferred)).await?;
 
     // A bounded channel between the reading thread and the response: the reader waits while the
     // client is slow, so memory stays at a few chunks however large the export.
@@ -218,27 +206,10 @@ struct StatsQuery {
 async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
     let query: StatsQuery = query(&req)?;
-    let days = match query.days.as_deref() {
-        None | Some("") => 30,
-        Some(days) => days
-            .parse::<u32>()
-            .ok()
-            .filter(|d| (1..=3660).contains(d))
-            .ok_or_else(|| AppError::Field {
-                code: "invalid-days",
-                field: "days".into(),
-                message: format!("days must be a whole number from 1 to 3660, not {days:?}"),
-            })?,
-    };
-    let now = OffsetDateTime::now_utc();
-    let since = (now.date() - Duration::days(i64::from(days) - 1))
-        .with_time(Time::MIDNIGHT)
-        .assume_utc();
-    let until = now + Duration::seconds(1);
+    let days = StatsDays::parse(query.days.as_deref())?;
+    let (since, until) = days.bounds(OffsetDateTime::now_utc());
     let store = state.store.clone();
-    let stats = blocking(move || store.stats(since, until))
-        .await
-        .map_err(AppError::Unavailable)?;
+    let stats = blocking(move || store.stats(since, until)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(stats))
@@ -255,9 +226,7 @@ async fn erase(
     authorize(&req, &state)?;
     let id = ConsentId::parse(&path)?;
     let store = state.store.clone();
-    let erased = blocking(move || store.erase(&id))
-        .await
-        .map_err(AppError::Unavailable)?;
+    let erased = blocking(move || store.erase(&id)).await?;
     tracing::info!(erased, "visitor's records erased");
     Ok(HttpResponse::NoContent()
         .insert_header(("Consentry-Erased", erased.to_string()))
@@ -275,8 +244,7 @@ async fn snapshot(
     let shown = path.into_inner();
     let store = state.store.clone();
     let json = blocking(move || store.snapshot(&shown))
-        .await
-        .map_err(AppError::Unavailable)?
+        .await?
         .ok_or_else(|| AppError::NotFound("no snapshot with this hash".to_owned()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

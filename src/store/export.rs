@@ -8,18 +8,19 @@ use super::csv;
 use super::{Store, StoreError, TimeRange};
 use crate::consent::{ConsentRecord, Terms};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ExportFormat {
+    #[default]
     Ndjson,
     Csv,
 }
 
 impl ExportFormat {
-    pub fn parse(s: &str) -> Option<ExportFormat> {
+    pub fn parse(s: &str) -> Result<ExportFormat, UnknownFormat> {
         match s {
-            "ndjson" => Some(ExportFormat::Ndjson),
-            "csv" => Some(ExportFormat::Csv),
-            _ => None,
+            "ndjson" => Ok(ExportFormat::Ndjson),
+            "csv" => Ok(ExportFormat::Csv),
+            _ => Err(UnknownFormat(s.to_owned())),
         }
     }
 
@@ -35,6 +36,21 @@ impl ExportFormat {
             ExportFormat::Ndjson => "ndjson",
             ExportFormat::Csv => "csv",
         }
+    }
+}
+
+/// A `format` that is neither `ndjson` nor `csv`.
+#[derive(Debug, thiserror::Error)]
+#[error("format must be ndjson or csv, not {0:?}")]
+pub struct UnknownFormat(String);
+
+impl UnknownFormat {
+    pub fn code(&self) -> &'static str {
+        "invalid-format"
+    }
+
+    pub fn field(&self) -> &'static str {
+        "format"
     }
 }
 

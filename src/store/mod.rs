@@ -23,11 +23,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-pub use export::{ExportError, ExportFormat, Exporter};
-pub use history::{History, HistoryCursor};
+pub use export::{ExportError, ExportFormat, Exporter, UnknownFormat};
+pub use history::{History, HistoryCursor, HistoryError, HistoryPage};
 pub use range::{RangeError, TimeRange};
 pub use records::Stored;
-pub use stats::{DayStats, Stats};
+pub use stats::{DayStats, InvalidDays, Stats, StatsDays};
 
 use crate::consent::Terms;
 

@@ -5,22 +5,29 @@ use time::{Date, OffsetDateTime, Time};
 
 use super::keys;
 
-/// A `since`/`until` bound was neither a date nor an RFC 3339 time, or the range is empty.
+/// A `since`/`until` bound that is neither a date nor an RFC 3339 time, or an empty range.
 #[derive(Debug, thiserror::Error)]
 pub enum RangeError {
     #[error(
         "{field} must be a date (2026-11-22) or an RFC 3339 time (2026-11-22T05:00:00Z), not {value:?}"
     )]
-    Malformed { field: &'static str, value: String },
+    InvalidDate { field: &'static str, value: String },
     #[error("since ({since}) must be earlier than until ({until})")]
     Reversed { since: String, until: String },
 }
 
 impl RangeError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RangeError::InvalidDate { .. } => "invalid-date",
+            RangeError::Reversed { .. } => "invalid-range",
+        }
+    }
+
     /// The parameter to fix.
     pub fn field(&self) -> &'static str {
         match self {
-            RangeError::Malformed { field, .. } => field,
+            RangeError::InvalidDate { field, .. } => field,
             RangeError::Reversed { .. } => "since",
         }
     }
@@ -41,7 +48,7 @@ impl TimeRange {
                 return Ok(t);
             }
             let format = time::macros::format_description!("[year]-[month]-[day]");
-            let date = Date::parse(value, format).map_err(|_| RangeError::Malformed {
+            let date = Date::parse(value, format).map_err(|_| RangeError::InvalidDate {
                 field,
                 value: value.to_owned(),
             })?;
@@ -91,8 +98,23 @@ mod tests {
             keys::nanos_of(&end.expect("an end")) - keys::nanos_of(&start),
             day
         );
-        assert!(TimeRange::parse(Some("yesterday"), None).is_err());
-        assert!(TimeRange::parse(Some("2026-11-02"), Some("2026-11-01")).is_err());
+    }
+
+    #[test]
+    fn a_bound_that_is_no_date_is_told_apart_from_a_reversed_range() {
+        let cases = [
+            ((Some("yesterday"), None), "invalid-date", "since"),
+            ((None, Some("2026-13-01")), "invalid-date", "until"),
+            (
+                (Some("2026-11-02"), Some("2026-11-01")),
+                "invalid-range",
+                "since",
+            ),
+        ];
+        for ((since, until), code, field) in cases {
+            let error = TimeRange::parse(since, until).expect_err("refused");
+            assert_eq!((error.code(), error.field()), (code, field), "{error}");
+        }
     }
 
     #[test]

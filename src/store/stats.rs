@@ -29,6 +29,52 @@ pub struct DayStats {
     pub share_granted: BTreeMap<String, f64>,
 }
 
+/// The days stats cover when the client does not say, and the most it may ask for.
+const DEFAULT_DAYS: u32 = 30;
+const MAX_DAYS: u32 = 3660;
+
+/// A `days` that is not a whole number from 1 to `MAX_DAYS`.
+#[derive(Debug, thiserror::Error)]
+#[error("days must be a whole number from 1 to {MAX_DAYS}, not {0:?}")]
+pub struct InvalidDays(String);
+
+impl InvalidDays {
+    pub fn code(&self) -> &'static str {
+        "invalid-days"
+    }
+
+    pub fn field(&self) -> &'static str {
+        "days"
+    }
+}
+
+/// The period stats cover: the last `days` days, today included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatsDays(u32);
+
+impl StatsDays {
+    /// From `?days=`; an empty value is an absent one.
+    pub fn parse(days: Option<&str>) -> Result<StatsDays, InvalidDays> {
+        match days {
+            None | Some("") => Ok(StatsDays(DEFAULT_DAYS)),
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (1..=MAX_DAYS).contains(d))
+                .map(StatsDays)
+                .ok_or_else(|| InvalidDays(text.to_owned())),
+        }
+    }
+
+    /// `[since, until)`: from the midnight (UTC) that starts the first day to just past `now`.
+    pub fn bounds(self, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+        let since = (now.date() - time::Duration::days(i64::from(self.0) - 1))
+            .with_time(time::Time::MIDNIGHT)
+            .assume_utc();
+        (since, now + time::Duration::seconds(1))
+    }
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Stats {
     pub days: Vec<DayStats>,
@@ -198,5 +244,19 @@ mod tests {
         assert_eq!(after.decisions, 2, "the erase is seen");
         assert_eq!(after.days[0].decisions, 1);
         assert_eq!(after.days[0].actions.get(&Action::RejectAll), Some(&1));
+    }
+
+    #[test]
+    fn days_are_a_whole_number_from_1_to_3660_counted_back_from_today() {
+        let now = time::macros::datetime!(2026-11-22 05:00 UTC);
+        let (since, until) = StatsDays::parse(None).expect("the default").bounds(now);
+        assert_eq!(since, time::macros::datetime!(2026-10-24 0:00 UTC));
+        assert_eq!(until, now + time::Duration::seconds(1));
+        let (since, _) = StatsDays::parse(Some("1")).expect("valid").bounds(now);
+        assert_eq!(since, time::macros::datetime!(2026-11-22 0:00 UTC));
+        for bad in ["0", "3661", "abc", "-1", "1.5"] {
+            let error = StatsDays::parse(Some(bad)).expect_err(bad);
+            assert_eq!((error.code(), error.field()), ("invalid-days", "days"));
+        }
     }
 }

@@ -6,7 +6,7 @@ use super::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-const CODES: [&str; 8] = [
+const CODES: [&str; 9] = [
     "malformed-json",
     "duplicate-field",
     "unknown-field",
@@ -15,6 +15,7 @@ const CODES: [&str; 8] = [
     "invalid-accepted",
     "unknown-action",
     "invalid-consent-id",
+    "invalid-decision-id",
 ];
 
 fn config() -> ProptestConfig {
@@ -112,18 +113,19 @@ fn check(body: &[u8]) -> Result<(), TestCaseError> {
             prop_assert_eq!(reparsed.ok(), Some(decision));
         }
         Err(e) => {
-            prop_assert!(CODES.contains(&e.code), "untyped code {}", e.code);
-            prop_assert!(!e.message.is_empty());
-            match e.code {
+            let (code, field) = (e.code(), e.field());
+            prop_assert!(CODES.contains(&code), "untyped code {}", code);
+            prop_assert!(!e.to_string().is_empty());
+            match code {
                 // The key as the client sent it, cut to 64 characters.
                 "unknown-field" | "duplicate-field" => {
-                    prop_assert!(e.field.chars().count() <= 64)
+                    prop_assert!(field.chars().count() <= 64)
                 }
                 _ => prop_assert!(
-                    e.field == "body" || DECISION_FIELDS.contains(&e.field.as_ref()),
+                    field == "body" || DECISION_FIELDS.contains(&field),
                     "field {:?} for {}",
-                    e.field,
-                    e.code
+                    field,
+                    code
                 ),
             }
         }
