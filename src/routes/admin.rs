@@ -2,7 +2,6 @@
 //! dashboard page. With no token configured every path here answers 404, as if absent.
 
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,12 +14,9 @@ use time::OffsetDateTime;
 use crate::consent::ConsentId;
 use crate::error::AppError;
 use crate::startup::State;
-use crate::store::{ExportFormat, Exporter, StatsDays, TimeRange, blocking};
+use crate::store::{ExportFormat, StatsDays, TimeRange};
 
 const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
-
-/// Bytes the export hands to the response at a time; also bounds what it buffers.
-const EXPORT_CHUNK: usize = 64 * 1024;
 
 /// 404 when the admin surface is closed, 401 unless the Bearer token matches.
 fn authorize(req: &HttpRequest, state: &State) -> Result<(), AppError> {
@@ -85,40 +81,10 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
         .iter()
         .map(|c| c.id.to_string())
         .collect();
-    let store = state.store.clone();
-    let exporter = blocking(move || Exporter::new(store, range, format, &preferred)).await?;
-
-    // A bounded channel between the reading thread and the response: the reader waits while the
-    // client is slow, so memory stays at a few chunks however large the export.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-    let stall = state.settings.export_stall;
-    // Set when the export stopped short: the response then ends with an error, so the
-    // connection is cut instead of closing the body as if it were complete.
-    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let failure = failed.clone();
-    actix_web::rt::task::spawn_blocking(move || {
-        let mut sink = ChunkSink {
-            tx,
-            buf: Vec::with_capacity(EXPORT_CHUNK),
-            stall,
-        };
-        match exporter.write_to(&mut sink) {
-            Ok(count) => tracing::info!(count, "export finished"),
-            Err(e) => {
-                failure.store(true, std::sync::atomic::Ordering::SeqCst);
-                tracing::warn!(error = %e, "export stopped");
-            }
-        }
-    });
-    let body = futures_util::stream::poll_fn(move |cx| {
-        rx.poll_recv(cx).map(|chunk| match chunk {
-            Some(chunk) => Some(Ok(chunk)),
-            None if failed.load(std::sync::atomic::Ordering::SeqCst) => Some(Err(
-                std::io::Error::other("the export stopped before its end"),
-            )),
-            None => None,
-        })
-    });
+    let body = state
+        .store
+        .export(range, format, preferred, state.settings.export_stall)
+        .await?;
     let stamp = OffsetDateTime::now_utc().date();
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
@@ -133,68 +99,6 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
         .streaming(body))
 }
 
-/// Hands the export to the response in chunks; fails once the client has gone, or has taken
-/// longer than `stall` to take one chunk (a client that stops reading must not keep an export
-/// thread, and its buffers, forever).
-struct ChunkSink {
-    tx: tokio::sync::mpsc::Sender<Bytes>,
-    buf: Vec<u8>,
-    stall: std::time::Duration,
-}
-
-impl std::io::Write for ChunkSink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= EXPORT_CHUNK {
-            self.flush()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(
-            &mut self.buf,
-            Vec::with_capacity(EXPORT_CHUNK),
-        ));
-        send_within(&self.tx, chunk, self.stall)
-    }
-}
-
-/// Sends from a blocking thread, giving up after `limit`; polls with a growing pause, since
-/// tokio's channel offers a deadline only to async senders.
-fn send_within(
-    tx: &tokio::sync::mpsc::Sender<Bytes>,
-    mut chunk: Bytes,
-    limit: std::time::Duration,
-) -> std::io::Result<()> {
-    use tokio::sync::mpsc::error::TrySendError;
-    let deadline = std::time::Instant::now() + limit;
-    let mut pause = std::time::Duration::from_millis(1);
-    loop {
-        match tx.try_send(chunk) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Closed(_)) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::BrokenPipe,
-                    "the client went away",
-                ));
-            }
-            Err(TrySendError::Full(back)) => chunk = back,
-        }
-        if std::time::Instant::now() >= deadline {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the client read nothing for {} s", limit.as_secs()),
-            ));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(std::time::Duration::from_millis(50));
-    }
-}
-
 #[derive(Deserialize)]
 struct StatsQuery {
     /// Text, so that `days=abc` is refused naming `days`.
@@ -207,9 +111,7 @@ async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse
     authorize(&req, &state)?;
     let query: StatsQuery = query(&req)?;
     let days = StatsDays::parse(query.days.as_deref())?;
-    let (since, until) = days.bounds(OffsetDateTime::now_utc());
-    let store = state.store.clone();
-    let stats = blocking(move || store.stats(since, until)).await?;
+    let stats = state.store.stats(days).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(stats))
@@ -225,8 +127,7 @@ async fn erase(
 ) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
     let id = ConsentId::parse(&path)?;
-    let store = state.store.clone();
-    let erased = blocking(move || store.erase(&id)).await?;
+    let erased = state.store.erase(&id).await?;
     tracing::info!(erased, "visitor's records erased");
     Ok(HttpResponse::NoContent()
         .insert_header(("Consentry-Erased", erased.to_string()))
@@ -241,9 +142,9 @@ async fn snapshot(
     state: web::Data<State>,
 ) -> Result<HttpResponse, AppError> {
     authorize(&req, &state)?;
-    let shown = path.into_inner();
-    let store = state.store.clone();
-    let json = blocking(move || store.snapshot(&shown))
+    let json = state
+        .store
+        .snapshot(&path)
         .await?
         .ok_or_else(|| AppError::NotFound("no snapshot with this hash".to_owned()))?;
     Ok(HttpResponse::Ok()

@@ -136,10 +136,7 @@ async fn decisions(
 ) -> Result<HttpResponse, AppError> {
     let id = ConsentId::parse(&path)?;
     let page = HistoryPage::parse(query.after.as_deref(), query.limit.as_deref())?;
-    let store = state.store.clone();
-    let lookup = id.clone();
-    let history =
-        crate::store::blocking(move || store.history(&lookup, page.after(), page.limit())).await?;
+    let history = state.store.history(&id, page).await?;
     if history.records.is_empty() && page.is_first() {
         return Err(AppError::NotFound(
             "no decisions under this consent id".to_owned(),

@@ -18,11 +18,17 @@ struct Removal {
 }
 
 impl Store {
-    /// Erases every record of one visitor, durably (GDPR Art. 17); returns how many. Blocking.
+    /// Erases every record of one visitor, durably (GDPR Art. 17); returns how many.
     ///
     /// All or none, even across a crash: a durable mark in `erasing-v1` comes first, and a store
     /// opened with a mark finishes that erasure before it serves (`finish_erasures`).
-    pub fn erase(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
+    pub async fn erase(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
+        let consent_id = consent_id.clone();
+        self.blocking(move |store| store.erase_blocking(&consent_id))
+            .await
+    }
+
+    fn erase_blocking(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
         let trees = self.shared.trees()?;
         let id = consent_id.as_str();
         trees.erasing.insert(id, &[][..])?;
@@ -183,7 +189,9 @@ mod tests {
             });
             // The first of three transactions, then the crash.
             store.erase_interrupted(&visitor, 1).expect("begun");
-            let left = store.history(&visitor, None, 10_000).expect("reads");
+            let left = store
+                .history_blocking(&visitor, None, 10_000)
+                .expect("reads");
             assert_eq!(left.records.len(), BATCH + 10, "the crash left part of it");
         }
 
@@ -196,14 +204,16 @@ mod tests {
             })
             .expect("opens again");
 
-        let left = reopened.history(&visitor, None, 10_000).expect("reads");
+        let left = reopened
+            .history_blocking(&visitor, None, 10_000)
+            .expect("reads");
         assert!(
             left.records.is_empty(),
             "{} records survived",
             left.records.len()
         );
         let others = reopened
-            .history(&stranger.consent_id, None, 10)
+            .history_blocking(&stranger.consent_id, None, 10)
             .expect("reads");
         assert_eq!(others.records.len(), 1, "only that visitor is erased");
         let trees = reopened.shared.trees().expect("open");

@@ -82,14 +82,6 @@ impl HistoryPage {
         Ok(HistoryPage { after, limit })
     }
 
-    pub fn after(&self) -> Option<HistoryCursor> {
-        self.after
-    }
-
-    pub fn limit(&self) -> usize {
-        self.limit
-    }
-
     /// The first page: an unknown visitor has none.
     pub fn is_first(&self) -> bool {
         self.after.is_none()
@@ -177,9 +169,20 @@ impl Store {
         Self::keys_of_after(trees, consent_id, None, usize::MAX)
     }
 
-    /// One page of a visitor's records as stored JSON, oldest first: at most `limit` after the
-    /// cursor, and the cursor of the next page if there is one. Blocking.
-    pub fn history(
+    /// One page of a visitor's records as stored JSON, oldest first, and the cursor of the
+    /// next page if there is one.
+    pub async fn history(
+        &self,
+        consent_id: &ConsentId,
+        page: HistoryPage,
+    ) -> Result<History, StoreError> {
+        let consent_id = consent_id.clone();
+        self.blocking(move |store| store.history_blocking(&consent_id, page.after, page.limit))
+            .await
+    }
+
+    /// At most `limit` of a visitor's records after `after`, oldest first. Blocking.
+    pub(super) fn history_blocking(
         &self,
         consent_id: &ConsentId,
         after: Option<HistoryCursor>,

@@ -1,13 +1,11 @@
-//! Consent records: append (group-committed) and the terms a decision is checked against.
-
-use std::sync::Arc;
+//! Consent records: appended through the group commit, answered once durable.
 
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use super::commit::Appended;
-use super::{Store, StoreError, blocking, keys};
-use crate::consent::{ConsentRecord, Terms};
+use super::{Store, StoreError, keys};
+use crate::consent::ConsentRecord;
 
 /// A post's outcome, with the stored record's JSON.
 #[derive(Debug)]
@@ -66,31 +64,6 @@ impl Store {
             Appended::New => Stored::New(value),
             Appended::Existing(existing) => Stored::Existing(existing),
         })
-    }
-
-    /// What the snapshot `shown` fixes (revision, language, categories), or `None` if this
-    /// service never served it.
-    pub async fn terms(&self, shown: &str) -> Result<Option<Arc<Terms>>, StoreError> {
-        let cached = match self.shared.terms.read() {
-            Ok(map) => map.get(shown).cloned(),
-            Err(poisoned) => poisoned.into_inner().get(shown).cloned(),
-        };
-        if cached.is_some() {
-            return Ok(cached);
-        }
-        let store = self.clone();
-        let key = shown.to_owned();
-        let Some(json) = blocking(move || store.snapshot(&key)).await? else {
-            return Ok(None);
-        };
-        let terms = Arc::new(Terms::from_snapshot(&json)?);
-        match self.shared.terms.write() {
-            Ok(mut map) => map.insert(shown.to_owned(), terms.clone()),
-            Err(poisoned) => poisoned
-                .into_inner()
-                .insert(shown.to_owned(), terms.clone()),
-        };
-        Ok(Some(terms))
     }
 }
 

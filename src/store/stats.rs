@@ -67,7 +67,7 @@ impl StatsDays {
     }
 
     /// `[since, until)`: from the midnight (UTC) that starts the first day to just past `now`.
-    pub fn bounds(self, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+    fn bounds(self, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
         let since = (now.date() - time::Duration::days(i64::from(self.0) - 1))
             .with_time(time::Time::MIDNIGHT)
             .assume_utc();
@@ -89,10 +89,21 @@ impl Store {
         Ok(self.shared.trees()?.records.len())
     }
 
+    /// Decisions per day over the last `days`, and the share granted per category.
+    pub async fn stats(&self, days: StatsDays) -> Result<Stats, StoreError> {
+        let (since, until) = days.bounds(OffsetDateTime::now_utc());
+        self.blocking(move |store| store.stats_between(since, until))
+            .await
+    }
+
     /// Decisions per day over `[since, until)`, and the share granted per category. Blocking.
     /// Whole days that are over are counted once and remembered (until an erase or a purge
     /// touches them), so the dashboard does not read every record again.
-    pub fn stats(&self, since: OffsetDateTime, until: OffsetDateTime) -> Result<Stats, StoreError> {
+    fn stats_between(
+        &self,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Stats, StoreError> {
         let trees = self.shared.trees()?;
         // Past this margin no write can still land on an earlier day.
         let settled = (OffsetDateTime::now_utc() - time::Duration::minutes(10)).date();
@@ -231,10 +242,12 @@ mod tests {
         let since = now - time::Duration::days(7);
         let until = now + time::Duration::seconds(1);
 
-        let before = store.stats(since, until).expect("stats");
-        let again = store.stats(since, until).expect("stats");
-        store.erase(&records[0].consent_id).expect("erased");
-        let after = store.stats(since, until).expect("stats");
+        let before = store.stats_between(since, until).expect("stats");
+        let again = store.stats_between(since, until).expect("stats");
+        actix_web::rt::System::new()
+            .block_on(store.erase(&records[0].consent_id))
+            .expect("erased");
+        let after = store.stats_between(since, until).expect("stats");
 
         assert_eq!(before.decisions, 3);
         assert_eq!(before.days.len(), 2);
