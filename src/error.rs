@@ -4,19 +4,32 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::consent::{DecisionError, IdError, TermsError};
+use crate::store::{HistoryError, InvalidDays, RangeError, StoreError, UnknownFormat};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
-    /// A posted field was missing or not acceptable; the JSON names it.
-    #[error("{message}")]
-    Field {
-        code: &'static str,
-        field: std::borrow::Cow<'static, str>,
-        message: String,
-    },
+    /// A posted body that is not a decision.
+    #[error(transparent)]
+    Decision(#[from] DecisionError),
+    /// A decision its snapshot refuses.
+    #[error(transparent)]
+    Terms(#[from] TermsError),
+    /// A consent id (in a body or a path) that is not one.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    #[error(transparent)]
+    Range(#[from] RangeError),
+    #[error(transparent)]
+    Format(#[from] UnknownFormat),
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    #[error(transparent)]
+    Days(#[from] InvalidDays),
     #[error("{0}")]
     Forbidden(String),
     #[error("a valid admin token is required (Authorization: Bearer <CONSENTRY_ADMIN_TOKEN>)")]
@@ -32,7 +45,7 @@ pub enum AppError {
     #[error("this address already holds {0} open connections to the service; close some and retry")]
     TooManyConnections(u32),
     #[error("the consent store cannot accept writes right now; try again shortly")]
-    Unavailable(#[source] crate::store::StoreError),
+    Unavailable(#[from] StoreError),
     #[error("internal error")]
     Internal(String),
 }
@@ -49,7 +62,13 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not-found",
             AppError::BadRequest { code, .. } => code,
-            AppError::Field { code, .. } => code,
+            AppError::Decision(e) => e.code(),
+            AppError::Terms(e) => e.code(),
+            AppError::Id(e) => e.code(),
+            AppError::Range(e) => e.code(),
+            AppError::Format(e) => e.code(),
+            AppError::History(e) => e.code(),
+            AppError::Days(e) => e.code(),
             AppError::Forbidden(_) => "forbidden",
             AppError::Unauthorized => "unauthorized",
             AppError::MethodNotAllowed(_) => "method-not-allowed",
@@ -60,6 +79,20 @@ impl AppError {
             AppError::Unavailable(_) => "store-unavailable",
             AppError::Internal(_) => "internal",
         }
+    }
+
+    /// The field or parameter to fix, for the errors that have one.
+    fn field(&self) -> Option<&str> {
+        Some(match self {
+            AppError::Decision(e) => e.field(),
+            AppError::Terms(e) => e.field(),
+            AppError::Id(e) => e.field(),
+            AppError::Range(e) => e.field(),
+            AppError::Format(e) => e.field(),
+            AppError::History(e) => e.field(),
+            AppError::Days(e) => e.field(),
+            _ => return None,
+        })
     }
 }
 
@@ -76,7 +109,13 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            AppError::Field { .. } => StatusCode::BAD_REQUEST,
+            AppError::Decision(_)
+            | AppError::Terms(_)
+            | AppError::Id(_)
+            | AppError::Range(_)
+            | AppError::Format(_)
+            | AppError::History(_)
+            | AppError::Days(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -96,10 +135,7 @@ impl ResponseError for AppError {
             AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             _ => {}
         }
-        let field = match self {
-            AppError::Field { field, .. } => Some(field.as_ref()),
-            _ => None,
-        };
+        let field = self.field();
         let mut res = HttpResponse::build(self.status_code());
         if matches!(self, AppError::Unauthorized) {
             res.insert_header(("WWW-Authenticate", "Bearer realm=\"consentry-admin\""));
@@ -123,16 +159,6 @@ impl ResponseError for AppError {
             message: self.to_string(),
             field,
         })
-    }
-}
-
-impl From<crate::consent::FieldError> for AppError {
-    fn from(e: crate::consent::FieldError) -> AppError {
-        AppError::Field {
-            code: e.code,
-            field: e.field,
-            message: e.message,
-        }
     }
 }
 

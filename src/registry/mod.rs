@@ -16,10 +16,7 @@ pub use model::{
 };
 pub use revision::short_hash;
 pub use watch::watch;
-// The URL types and "did you mean" live in their own modules; these paths stay for callers that
-// still name them here.
-pub(crate) use crate::suggest::suggest;
-pub(crate) use crate::url::Authority;
+// The URL types live in their own module; the registry's model names them.
 pub use crate::url::{HttpUrl, Origin, UrlError};
 
 #[derive(Debug, thiserror::Error)]

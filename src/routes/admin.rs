@@ -6,23 +6,19 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError, Route, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use time::{Duration, OffsetDateTime, Time};
+use time::OffsetDateTime;
 
 use crate::consent::ConsentId;
 use crate::error::AppError;
 use crate::state::State;
-use crate::store::{ExportFormat, Exporter, TimeRange, blocking};
+use crate::store::{ExportFormat, StatsDays, TimeRange};
 
 const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
-
-/// Bytes the export hands to the response at a time; also bounds what it buffers.
-const EXPORT_CHUNK: usize = 64 * 1024;
 
 /// The one guard of the admin API: 401 unless the request's Bearer token is the configured
 /// one. It wraps each API route (`guarded`) rather than the scope so that a wrong method on a
@@ -75,20 +71,10 @@ struct ExportQuery {
 async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let query: ExportQuery = query(&req)?;
     let format = match query.format.as_deref() {
-        None | Some("") => ExportFormat::Ndjson,
-        Some(f) => ExportFormat::parse(f).ok_or_else(|| AppError::Field {
-            code: "invalid-format",
-            field: "format".into(),
-            message: format!("format must be ndjson or csv, not {f:?}"),
-        })?,
+        None | Some("") => ExportFormat::default(),
+        Some(f) => ExportFormat::parse(f)?,
     };
-    let range = TimeRange::parse(query.since.as_deref(), query.until.as_deref()).map_err(|e| {
-        AppError::Field {
-            code: "invalid-range",
-            field: e.field().into(),
-            message: e.to_string(),
-        }
-    })?;
+    let range = TimeRange::parse(query.since.as_deref(), query.until.as_deref())?;
     let preferred: Vec<String> = state
         .live
         .get()
@@ -97,42 +83,10 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
         .iter()
         .map(|c| c.id.to_string())
         .collect();
-    let store = state.store.clone();
-    let exporter = blocking(move || Exporter::new(store, range, format, &preferred))
-        .await
-        .map_err(AppError::Unavailable)?;
-
-    // A bounded channel between the reading thread and the response: the reader waits while the
-    // client is slow, so memory stays at a few chunks however large the export.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-    let stall = state.export_stall;
-    // Set when the export stopped short: the response then ends with an error, so the
-    // connection is cut instead of closing the body as if it were complete.
-    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let failure = failed.clone();
-    actix_web::rt::task::spawn_blocking(move || {
-        let mut sink = ChunkSink {
-            tx,
-            buf: Vec::with_capacity(EXPORT_CHUNK),
-            stall,
-        };
-        match exporter.write_to(&mut sink) {
-            Ok(count) => tracing::info!(count, "export finished"),
-            Err(e) => {
-                failure.store(true, std::sync::atomic::Ordering::SeqCst);
-                tracing::warn!(error = %e, "export stopped");
-            }
-        }
-    });
-    let body = futures_util::stream::poll_fn(move |cx| {
-        rx.poll_recv(cx).map(|chunk| match chunk {
-            Some(chunk) => Some(Ok(chunk)),
-            None if failed.load(std::sync::atomic::Ordering::SeqCst) => Some(Err(
-                std::io::Error::other("the export stopped before its end"),
-            )),
-            None => None,
-        })
-    });
+    let body = state
+        .store
+        .export(range, format, preferred, state.export_stall)
+        .await?;
     let stamp = OffsetDateTime::now_utc().date();
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
@@ -147,68 +101,6 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
         .streaming(body))
 }
 
-/// Hands the export to the response in chunks; fails once the client has gone, or has taken
-/// longer than `stall` to take one chunk (a client that stops reading must not keep an export
-/// thread, and its buffers, forever).
-struct ChunkSink {
-    tx: tokio::sync::mpsc::Sender<Bytes>,
-    buf: Vec<u8>,
-    stall: std::time::Duration,
-}
-
-impl std::io::Write for ChunkSink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= EXPORT_CHUNK {
-            self.flush()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(
-            &mut self.buf,
-            Vec::with_capacity(EXPORT_CHUNK),
-        ));
-        send_within(&self.tx, chunk, self.stall)
-    }
-}
-
-/// Sends from a blocking thread, giving up after `limit`; polls with a growing pause, since
-/// tokio's channel offers a deadline only to async senders.
-fn send_within(
-    tx: &tokio::sync::mpsc::Sender<Bytes>,
-    mut chunk: Bytes,
-    limit: std::time::Duration,
-) -> std::io::Result<()> {
-    use tokio::sync::mpsc::error::TrySendError;
-    let deadline = std::time::Instant::now() + limit;
-    let mut pause = std::time::Duration::from_millis(1);
-    loop {
-        match tx.try_send(chunk) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Closed(_)) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::BrokenPipe,
-                    "the client went away",
-                ));
-            }
-            Err(TrySendError::Full(back)) => chunk = back,
-        }
-        if std::time::Instant::now() >= deadline {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the client read nothing for {} s", limit.as_secs()),
-            ));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(std::time::Duration::from_millis(50));
-    }
-}
-
 #[derive(Deserialize)]
 struct StatsQuery {
     /// Text, so that `days=abc` is refused naming `days`.
@@ -219,27 +111,8 @@ struct StatsQuery {
 #[tracing::instrument(skip_all)]
 async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let query: StatsQuery = query(&req)?;
-    let days = match query.days.as_deref() {
-        None | Some("") => 30,
-        Some(days) => days
-            .parse::<u32>()
-            .ok()
-            .filter(|d| (1..=3660).contains(d))
-            .ok_or_else(|| AppError::Field {
-                code: "invalid-days",
-                field: "days".into(),
-                message: format!("days must be a whole number from 1 to 3660, not {days:?}"),
-            })?,
-    };
-    let now = OffsetDateTime::now_utc();
-    let since = (now.date() - Duration::days(i64::from(days) - 1))
-        .with_time(Time::MIDNIGHT)
-        .assume_utc();
-    let until = now + Duration::seconds(1);
-    let store = state.store.clone();
-    let stats = blocking(move || store.stats(since, until))
-        .await
-        .map_err(AppError::Unavailable)?;
+    let days = StatsDays::parse(query.days.as_deref())?;
+    let stats = state.store.stats(days).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(stats))
@@ -250,10 +123,7 @@ async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse
 #[tracing::instrument(skip_all)]
 async fn erase(path: web::Path<String>, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let id = ConsentId::parse(&path)?;
-    let store = state.store.clone();
-    let erased = blocking(move || store.erase(&id))
-        .await
-        .map_err(AppError::Unavailable)?;
+    let erased = state.store.erase(&id).await?;
     tracing::info!(erased, "visitor's records erased");
     Ok(HttpResponse::NoContent()
         .insert_header(("Consentry-Erased", erased.to_string()))
@@ -266,11 +136,10 @@ async fn snapshot(
     path: web::Path<String>,
     state: web::Data<State>,
 ) -> Result<HttpResponse, AppError> {
-    let shown = path.into_inner();
-    let store = state.store.clone();
-    let json = blocking(move || store.snapshot(&shown))
-        .await
-        .map_err(AppError::Unavailable)?
+    let json = state
+        .store
+        .snapshot(&path)
+        .await?
         .ok_or_else(|| AppError::NotFound("no snapshot with this hash".to_owned()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

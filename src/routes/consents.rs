@@ -15,11 +15,11 @@ use actix_web::middleware::Condition;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use futures_util::StreamExt;
 
-use crate::consent::{ConsentId, ConsentRecord, Decision, RequestFacts};
+use crate::consent::{ConsentId, ConsentRecord, Decision, RequestFacts, TermsError};
 use crate::error::AppError;
 use crate::registry::Origin;
 use crate::state::State;
-use crate::store::{HistoryCursor, Stored};
+use crate::store::{HistoryPage, Stored};
 
 /// Largest consent body accepted; a real decision is a few hundred bytes.
 pub(crate) const BODY_LIMIT: usize = 8 * 1024;
@@ -96,13 +96,8 @@ async fn record(
     let terms = state
         .store
         .terms(decision.shown())
-        .await
-        .map_err(AppError::Unavailable)?
-        .ok_or_else(|| AppError::Field {
-            code: "unknown-shown",
-            field: "shown".into(),
-            message: "shown names no banner snapshot this service has served".to_owned(),
-        })?;
+        .await?
+        .ok_or(TermsError::UnknownShown)?;
     let facts = RequestFacts {
         user_agent: header_str(&req, header::USER_AGENT).map(str::to_owned),
         ip: client_ip(&req, state.trust_forwarded_for),
@@ -110,12 +105,7 @@ async fn record(
         now: time::OffsetDateTime::now_utc(),
     };
     let record = ConsentRecord::new(decision, &terms, facts)?;
-    let (status, stored) = match state
-        .store
-        .append(&record)
-        .await
-        .map_err(AppError::Unavailable)?
-    {
+    let (status, stored) = match state.store.append(&record).await? {
         Stored::New(json) => (StatusCode::CREATED, json),
         // A retry of a decision already stored (CONTRACT §4.4): its record, nothing new.
         Stored::Existing(json) => (StatusCode::OK, json),
@@ -129,11 +119,6 @@ async fn record(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(stored))
 }
-
-/// Records in one page of a visitor's history when the client does not say.
-const HISTORY_PAGE: usize = 100;
-/// The most a client may ask for in one page: bounds the memory one read can take.
-const HISTORY_PAGE_MAX: usize = 1000;
 
 #[derive(serde::Deserialize)]
 struct HistoryQuery {
@@ -150,34 +135,9 @@ async fn decisions(
     state: web::Data<State>,
 ) -> Result<HttpResponse, AppError> {
     let id = ConsentId::parse(&path)?;
-    let after = match query.after.as_deref() {
-        None | Some("") => None,
-        Some(text) => Some(HistoryCursor::parse(text).ok_or_else(|| AppError::Field {
-            code: "invalid-cursor",
-            field: "after".into(),
-            message: "after must be the cursor of a Link: rel=\"next\" answer".to_owned(),
-        })?),
-    };
-    let limit = match query.limit.as_deref() {
-        None | Some("") => HISTORY_PAGE,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=HISTORY_PAGE_MAX).contains(n))
-            .ok_or_else(|| AppError::Field {
-                code: "invalid-limit",
-                field: "limit".into(),
-                message: format!(
-                    "limit must be a whole number from 1 to {HISTORY_PAGE_MAX}, not {text:?}"
-                ),
-            })?,
-    };
-    let store = state.store.clone();
-    let lookup = id.clone();
-    let history = crate::store::blocking(move || store.history(&lookup, after.as_ref(), limit))
-        .await
-        .map_err(AppError::Unavailable)?;
-    if history.records.is_empty() && after.is_none() {
+    let page = HistoryPage::parse(query.after.as_deref(), query.limit.as_deref())?;
+    let history = state.store.history(&id, page).await?;
+    if history.records.is_empty() && page.is_first() {
         return Err(AppError::NotFound(
             "no decisions under this consent id".to_owned(),
         ));
@@ -196,14 +156,12 @@ async fn decisions(
     res.content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(next) = history.next {
-        let limit = if limit == HISTORY_PAGE {
-            String::new()
-        } else {
-            format!("&limit={limit}")
-        };
         res.insert_header((
             header::LINK,
-            format!("</api/v1/consents/{id}?after={next}{limit}>; rel=\"next\""),
+            format!(
+                "</api/v1/consents/{id}?{}>; rel=\"next\"",
+                page.next_query(next)
+            ),
         ));
     }
     Ok(res.body(body))

@@ -7,7 +7,7 @@ use crate::state::State;
 /// shared probe behind the answer wrote (at most once a second, whatever the callers).
 #[tracing::instrument(skip_all)]
 pub(crate) async fn healthz(state: web::Data<State>) -> Result<HttpResponse, AppError> {
-    let probed = state.store.health().await.map_err(AppError::Unavailable)?;
+    let probed = state.store.health().await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))

@@ -8,18 +8,33 @@
 //! configuration as served), `erasing-v1` (visitor ids whose erasure has begun, finished at
 //! start if a crash interrupted it). Writes are acknowledged only once flushed, through the
 //! group commit in `commit.rs`.
+//!
+//! What handlers call is async and does its own blocking (`Store::blocking`), so no sled call
+//! runs on an async worker. The few blocking methods left (`archive_snapshots`, `purge_before`,
+//! `count`, `Exporter`) serve start-up, the store's background threads and `consentry export`,
+//! none of which runs on a worker.
 
 mod commit;
+mod csv;
+mod erase;
 mod export;
+mod history;
 mod keys;
+mod range;
 mod records;
+mod snapshots;
+mod stats;
+mod stream;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-pub use export::{ExportError, ExportFormat, Exporter, RangeError, TimeRange};
-pub use records::{DayStats, History, HistoryCursor, Stats, Stored};
+pub use export::{ExportError, ExportFormat, Exporter, UnknownFormat};
+pub use history::{History, HistoryCursor, HistoryError, HistoryPage};
+pub use range::{RangeError, TimeRange};
+pub use records::Stored;
+pub use stats::{DayStats, InvalidDays, Stats, StatsDays};
 
 use crate::consent::Terms;
 
@@ -119,7 +134,7 @@ pub(crate) struct Shared {
     /// Parsed snapshots by `shown`; snapshots never change, so entries never go stale.
     terms: RwLock<HashMap<String, Arc<Terms>>>,
     /// Counts of whole past days, for stats (see `Store::stats`).
-    days: Mutex<HashMap<time::Date, records::DayStats>>,
+    days: Mutex<HashMap<time::Date, stats::DayStats>>,
     /// The last health probe: callers within `PROBE_EVERY` of it share it, so a flood of
     /// `/healthz` costs one durable write a second, not one each.
     probe: tokio::sync::Mutex<Option<Probe>>,
@@ -203,6 +218,18 @@ impl WeakStore {
 }
 
 impl Store {
+    /// Runs blocking store work off the async workers: every async method of the store goes
+    /// through here, so no handler ever waits on sled (pict-rs's `b!`).
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.clone();
+        actix_web::rt::task::spawn_blocking(move || f(&store))
+            .await
+            .unwrap_or(Err(StoreError::Unavailable("a storage task stopped")))
+    }
+
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let folder = |source| StoreError::Folder {
             path: dir.to_path_buf(),
@@ -256,40 +283,6 @@ impl Store {
         WeakStore(Arc::downgrade(&self.shared))
     }
 
-    /// Archives what the banner shows under its `shown` hash, durably; a known hash is kept as
-    /// first stored (the content is the same by construction).
-    pub fn archive_snapshot(&self, shown: &str, json: &[u8]) -> Result<(), StoreError> {
-        self.archive_snapshots([(shown, json)])
-    }
-
-    /// Archives several snapshots with a single wait for the disk.
-    pub fn archive_snapshots<'a>(
-        &self,
-        snapshots: impl IntoIterator<Item = (&'a str, &'a [u8])>,
-    ) -> Result<(), StoreError> {
-        let trees = self.shared.trees()?;
-        let mut wrote = false;
-        for (shown, json) in snapshots {
-            if !trees.snapshots.contains_key(shown)? {
-                trees.snapshots.insert(shown, json)?;
-                wrote = true;
-            }
-        }
-        if wrote {
-            self.shared.durable(&trees)?;
-        }
-        Ok(())
-    }
-
-    pub fn snapshot(&self, shown: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .shared
-            .trees()?
-            .snapshots
-            .get(shown)?
-            .map(|v| v.to_vec()))
-    }
-
     /// Whether the store takes a durable write: proven by a probe write at most once a second,
     /// shared by every caller; answers when that probe was made. A store that has failed and is
     /// recovering answers at once, without a probe.
@@ -304,8 +297,7 @@ impl Store {
         let probe = match *last {
             Some(probe) if probe.ok && probe.at.elapsed() < PROBE_EVERY => probe,
             _ => {
-                let store = self.clone();
-                let written = blocking(move || store.check_writable()).await;
+                let written = self.blocking(Store::check_writable).await;
                 if let Err(e) = &written {
                     tracing::warn!(error = %e, "health probe: the store refused a durable write");
                 }
@@ -391,13 +383,4 @@ pub(crate) fn release_free_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
-}
-
-/// Runs blocking store work off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    actix_web::rt::task::spawn_blocking(f)
-        .await
-        .unwrap_or(Err(StoreError::Unavailable("a storage task stopped")))
 }

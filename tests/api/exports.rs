@@ -26,6 +26,29 @@ async fn an_export_whose_since_is_not_before_its_until_is_refused() {
 }
 
 #[actix_rt::test]
+async fn an_export_bound_that_is_no_date_is_refused_as_invalid_date_naming_the_accepted_forms() {
+    let app = spawn_unlimited().await;
+
+    for (query, field) in [
+        ("since=yesterday", "since"),
+        ("until=2026-13-01", "until"),
+        ("since=2026-11-01&until=soon", "until"),
+    ] {
+        let (status, body) = app.export(&format!("?{query}")).await;
+
+        assert_eq!(status, 400, "{query}: {body}");
+        let error: Value = serde_json::from_str(&body).expect("a JSON error");
+        assert_eq!(error["error"], "invalid-date", "{body}");
+        assert_eq!(error["field"], field, "{body}");
+        let message = error["message"].as_str().expect("a message");
+        assert!(
+            message.contains("2026-11-22") && message.contains("RFC 3339"),
+            "{message}"
+        );
+    }
+}
+
+#[actix_rt::test]
 async fn the_export_streams_every_record_as_ndjson_in_time_order() {
     let app = spawn_unlimited().await;
     let mut posted = app.post_decisions(3, "accept-all", &["analytics"]).await;

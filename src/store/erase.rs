@@ -1,0 +1,228 @@
+//! Removing records: one visitor's on request (all or none, even across a crash) and every
+//! record past the retention.
+
+use time::{Date, OffsetDateTime};
+
+use super::records::Owner;
+use super::{Store, StoreError, keys};
+use crate::consent::ConsentId;
+
+/// Records removed per transaction when purging or erasing.
+const BATCH: usize = 512;
+
+/// A record to remove, with its entries in the other trees.
+struct Removal {
+    index: Vec<u8>,
+    time: keys::TimeKey,
+    decision: Option<Vec<u8>>,
+}
+
+impl Store {
+    /// Erases every record of one visitor, durably (GDPR Art. 17); returns how many.
+    ///
+    /// All or none, even across a crash: a durable mark in `erasing-v1` comes first, and a store
+    /// opened with a mark finishes that erasure before it serves (`finish_erasures`).
+    pub async fn erase(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
+        let consent_id = consent_id.clone();
+        self.blocking(move |store| store.erase_blocking(&consent_id))
+            .await
+    }
+
+    fn erase_blocking(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
+        let trees = self.shared.trees()?;
+        let id = consent_id.as_str();
+        trees.erasing.insert(id, &[][..])?;
+        self.shared.durable(&trees)?;
+        let erased = self.remove_visitor(&trees, id, usize::MAX)?;
+        trees.erasing.remove(id)?;
+        self.shared.durable(&trees)?;
+        Ok(erased)
+    }
+
+    /// Finishes every erasure a crash interrupted; run at open, before the store serves.
+    pub(super) fn finish_erasures(&self) -> Result<(), StoreError> {
+        let trees = self.shared.trees()?;
+        let marked: Vec<sled::IVec> = trees.erasing.iter().keys().collect::<Result<_, _>>()?;
+        for id in marked {
+            let id = String::from_utf8_lossy(&id).into_owned();
+            let erased = self.remove_visitor(&trees, &id, usize::MAX)?;
+            trees.erasing.remove(id.as_bytes())?;
+            self.shared.durable(&trees)?;
+            tracing::warn!(
+                erased,
+                "finished erasing a visitor's records, interrupted by a crash or a storage failure"
+            );
+        }
+        Ok(())
+    }
+
+    /// Removes a visitor's records with their index and decision entries, in transactions of
+    /// `BATCH`, stopping after `batches` of them (a test's crash); returns how many.
+    fn remove_visitor(
+        &self,
+        trees: &super::Trees,
+        consent_id: &str,
+        batches: usize,
+    ) -> Result<usize, StoreError> {
+        let pairs: Vec<Removal> = Self::keys_of(trees, consent_id)?
+            .into_iter()
+            .map(|time| Removal {
+                index: keys::consent_key(consent_id, &time),
+                time,
+                decision: None,
+            })
+            .collect();
+        for chunk in pairs.chunks(BATCH).take(batches) {
+            remove_batch(trees, chunk)?;
+        }
+        if batches < pairs.len().div_ceil(BATCH) {
+            return Ok(0);
+        }
+        for key in trees
+            .decisions
+            .scan_prefix(keys::consent_prefix(consent_id))
+            .keys()
+        {
+            trees.decisions.remove(key?)?;
+        }
+        let erased_days: Vec<Date> = pairs.iter().map(|r| date_of(&r.time)).collect();
+        self.forget_days(|d| !erased_days.contains(d));
+        Ok(pairs.len())
+    }
+
+    /// Begins an erasure and stops after `batches` transactions, as a crash would.
+    #[cfg(test)]
+    pub(crate) fn erase_interrupted(
+        &self,
+        consent_id: &ConsentId,
+        batches: usize,
+    ) -> Result<(), StoreError> {
+        let trees = self.shared.trees()?;
+        trees.erasing.insert(consent_id.as_str(), &[][..])?;
+        self.shared.durable(&trees)?;
+        self.remove_visitor(&trees, consent_id.as_str(), batches)?;
+        self.shared.durable(&trees)
+    }
+
+    /// Removes every record made before `cutoff`, in time order, durably; returns how many.
+    /// Blocking.
+    pub fn purge_before(&self, cutoff: OffsetDateTime) -> Result<usize, StoreError> {
+        let trees = self.shared.trees()?;
+        let end = keys::time_bound(keys::nanos(cutoff));
+        let mut purged = 0;
+        loop {
+            let mut pairs = Vec::with_capacity(BATCH);
+            for entry in trees.records.range(..end).take(BATCH) {
+                let (time, value) = entry?;
+                let Ok(time) = keys::TimeKey::try_from(&time[..]) else {
+                    continue;
+                };
+                let owner: Owner<'_> = serde_json::from_slice(&value)?;
+                pairs.push(Removal {
+                    index: keys::consent_key(owner.consent_id, &time),
+                    time,
+                    decision: owner
+                        .decision_id
+                        .map(|d| keys::decision_key(owner.consent_id, d)),
+                });
+            }
+            if pairs.is_empty() {
+                break;
+            }
+            purged += pairs.len();
+            remove_batch(&trees, &pairs)?;
+        }
+        self.forget_days(|d| *d > cutoff.date());
+        if purged > 0 {
+            self.shared.durable(&trees)?;
+        }
+        Ok(purged)
+    }
+}
+
+/// The day a time key falls on (UTC).
+fn date_of(time: &[u8]) -> Date {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(keys::nanos_of(time)))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .date()
+}
+
+/// Removes records and their index entries together.
+fn remove_batch(trees: &super::Trees, removals: &[Removal]) -> Result<(), StoreError> {
+    use sled::Transactional;
+    (&trees.records, &trees.by_consent, &trees.decisions)
+        .transaction(|(records, by_consent, decisions)| {
+            for removal in removals {
+                records.remove(&removal.time[..])?;
+                by_consent.remove(&removal.index[..])?;
+                if let Some(decision) = &removal.decision {
+                    decisions.remove(&decision[..])?;
+                }
+            }
+            Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
+        })
+        .map_err(StoreError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::Action;
+    use crate::store::records::record;
+
+    #[test]
+    fn an_erasure_interrupted_by_a_crash_is_finished_when_the_store_opens_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let visitor = ConsentId::parse("lnp0k3b2_1111111111_2222222222_33").expect("an id");
+        let stranger = record(OffsetDateTime::now_utc(), Action::AcceptAll, true);
+        {
+            let store = Store::open(dir.path()).expect("opens");
+            actix_web::rt::System::new().block_on(async {
+                for i in 0..(2 * BATCH + 10) {
+                    let mut r = record(OffsetDateTime::now_utc(), Action::Custom, i % 2 == 0);
+                    r.consent_id = visitor.clone();
+                    r.first_decision = false;
+                    r.decision_id = Some(format!("decision-number-{i:08}-of-them"));
+                    store.append(&r).await.expect("stored");
+                }
+                store.append(&stranger).await.expect("stored");
+            });
+            // The first of three transactions, then the crash.
+            store.erase_interrupted(&visitor, 1).expect("begun");
+            let left = store
+                .history_blocking(&visitor, None, 10_000)
+                .expect("reads");
+            assert_eq!(left.records.len(), BATCH + 10, "the crash left part of it");
+        }
+
+        // The flusher lets go of the old database within its 200 ms wait.
+        let reopened = (0..50)
+            .find_map(|_| {
+                Store::open(dir.path())
+                    .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(50)))
+                    .ok()
+            })
+            .expect("opens again");
+
+        let left = reopened
+            .history_blocking(&visitor, None, 10_000)
+            .expect("reads");
+        assert!(
+            left.records.is_empty(),
+            "{} records survived",
+            left.records.len()
+        );
+        let others = reopened
+            .history_blocking(&stranger.consent_id, None, 10)
+            .expect("reads");
+        assert_eq!(others.records.len(), 1, "only that visitor is erased");
+        let trees = reopened.shared.trees().expect("open");
+        assert_eq!(trees.erasing.len(), 0, "the mark is gone once done");
+        assert_eq!(
+            trees.decisions.len(),
+            0,
+            "no decision entry outlives its record"
+        );
+        assert_eq!(trees.by_consent.len(), 0);
+    }
+}
