@@ -38,11 +38,21 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// A process killed when the test ends, however it ends.
+/// A process stopped when the test ends, however it ends: SIGTERM first, so nginx's master
+/// takes its workers with it (SIGKILL would leave them running, holding the test's pipes).
 struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
+        // SAFETY: a signal to our own child process.
+        unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -159,6 +169,8 @@ fn start_nginx(nginx: &Path, dir: &Path, service: u16) -> (Running, u16, u16) {
         .arg(dir)
         .arg("-c")
         .arg(dir.join("nginx.conf"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("nginx starts");
