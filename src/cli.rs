@@ -102,6 +102,14 @@ struct ServeArgs {
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).
     #[arg(long, env = "CONSENTRY_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// With --trust-forwarded-for: the proxies whose X-Forwarded-For is believed, addresses or
+    /// networks (10.0.0.0/8), repeated or comma-separated. Default: loopback (127.0.0.0/8, ::1).
+    #[arg(
+        long = "trusted-proxy",
+        env = "CONSENTRY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<crate::proxies::Network>,
     /// Connections one client address (IPv6 by /64) may hold open; 0 switches the ceiling off.
     /// Default 64 (`DEFAULT_CONNECTIONS_PER_ADDRESS`), or off with --trust-forwarded-for, where
     /// every connection is the proxy's.
@@ -147,6 +155,9 @@ impl ServeArgs {
             burst: self.rate_burst,
         });
         settings.trust_forwarded_for = self.trust_forwarded_for;
+        if !self.trusted_proxies.is_empty() {
+            settings.trusted_proxies = self.trusted_proxies;
+        }
         // Behind a proxy every connection comes from the proxy, so a ceiling per address would
         // cap the proxy, not a client: off unless asked for (the proxy is the one to bound slow
         // clients).

@@ -6,6 +6,7 @@ pub mod consent;
 pub mod error;
 pub mod i18n;
 pub mod localized;
+pub mod proxies;
 pub mod rate_limit;
 pub mod registry;
 pub(crate) mod reload;

@@ -26,8 +26,11 @@ pub struct Settings {
     pub purge_every: Duration,
     /// Consent posts per second per client address, with bursts; `None` switches it off.
     pub rate_limit: Option<RateLimit>,
-    /// Trust the last `X-Forwarded-For` entry as the client address (behind a reverse proxy).
+    /// Trust the last `X-Forwarded-For` entry as the client address (behind a reverse proxy),
+    /// on connections from `trusted_proxies` only.
     pub trust_forwarded_for: bool,
+    /// The proxies whose forwarded headers are believed; loopback by default.
+    pub trusted_proxies: Vec<crate::proxies::Network>,
     /// How long an export may wait for its client to take the next chunk before it is cut.
     pub export_stall: Duration,
     /// The longest a request body may take to arrive, from the first read to the last byte;
@@ -60,9 +63,19 @@ impl Settings {
             purge_every: DEFAULT_PURGE_EVERY,
             rate_limit: Some(RateLimit::DEFAULT),
             trust_forwarded_for: false,
+            trusted_proxies: crate::proxies::loopback(),
             export_stall: DEFAULT_EXPORT_STALL,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
+        }
+    }
+
+    /// The forwarded-for rule these settings ask for.
+    pub(crate) fn forwarding(&self) -> crate::proxies::Forwarding {
+        if self.trust_forwarded_for {
+            crate::proxies::Forwarding::from(&self.trusted_proxies)
+        } else {
+            crate::proxies::Forwarding::off()
         }
     }
 

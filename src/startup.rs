@@ -85,7 +85,7 @@ impl Application {
 
         let workers = settings.workers;
         let limit = settings.rate_limit.map(|l| {
-            crate::routes::consents::rate_limit(l.per_second, l.burst, settings.trust_forwarded_for)
+            crate::routes::consents::rate_limit(l.per_second, l.burst, settings.forwarding())
         });
         let purge = retention::start_purge(&store, settings.retention, settings.purge_every)
             .map_err(StartError::Upkeep)?;
@@ -99,11 +99,12 @@ impl Application {
             .map(crate::connections::ConnectionLimit::new);
         let consents_live = live.clone();
         let admin_open = settings.admin_token.is_some();
+        let forwarding = settings.forwarding();
         let state = web::Data::new(State {
             live,
             store,
             admin_token: settings.admin_token,
-            trust_forwarded_for: settings.trust_forwarded_for,
+            forwarding,
             export_stall: settings.export_stall,
             body_timeout: settings.body_timeout,
         });

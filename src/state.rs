@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::admin_token::AdminToken;
+use crate::proxies::Forwarding;
 use crate::served::Live;
 use crate::store::Store;
 
@@ -12,8 +13,8 @@ pub(crate) struct State {
     pub(crate) store: Store,
     /// `None` closes the admin surface; its routes are then not registered at all.
     pub(crate) admin_token: Option<AdminToken>,
-    /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
-    pub(crate) trust_forwarded_for: bool,
+    /// Whose `X-Forwarded-For` (and `X-Forwarded-Host`) is believed.
+    pub(crate) forwarding: Forwarding,
     /// How long an export may wait for its client to take the next chunk before it is cut.
     pub(crate) export_stall: Duration,
     /// The longest a consent body may take to arrive.

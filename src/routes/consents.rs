@@ -17,6 +17,7 @@ use futures_util::StreamExt;
 
 use crate::consent::{ConsentId, ConsentRecord, Decision, RequestFacts, TermsError};
 use crate::error::AppError;
+use crate::proxies::Forwarding;
 use crate::registry::Origin;
 use crate::state::State;
 use crate::store::{HistoryPage, Stored};
@@ -28,9 +29,9 @@ pub(crate) const BODY_LIMIT: usize = 8 * 1024;
 /// worker shares its state.
 pub(crate) type RateLimit = GovernorConfig<ClientIp, NoOpMiddleware>;
 
-pub(crate) fn rate_limit(per_second: u32, burst: u32, trust_forwarded: bool) -> RateLimit {
+pub(crate) fn rate_limit(per_second: u32, burst: u32, forwarding: Forwarding) -> RateLimit {
     GovernorConfigBuilder::default()
-        .key_extractor(ClientIp { trust_forwarded })
+        .key_extractor(ClientIp { forwarding })
         .requests_per_second(u64::from(per_second.clamp(1, 1_000_000)))
         .burst_size(burst.max(1))
         // Reading a history is public too: unlimited, it let one address probe ids as fast as
@@ -50,7 +51,7 @@ pub(crate) fn configure(
     let governor = match limit {
         Some(config) => Governor::new(config),
         // Never consulted: `Condition` skips it.
-        None => Governor::new(&rate_limit(1, 1, false)),
+        None => Governor::new(&rate_limit(1, 1, Forwarding::off())),
     };
     cfg.service(
         web::scope("/api/v1/consents")
@@ -100,7 +101,7 @@ async fn record(
         .ok_or(TermsError::UnknownShown)?;
     let facts = RequestFacts {
         user_agent: header_str(&req, header::USER_AGENT).map(str::to_owned),
-        ip: client_ip(&req, state.trust_forwarded_for),
+        ip: client_ip(&req, &state.forwarding),
         sec_gpc: header_str(&req, "sec-gpc").is_some_and(|v| v.trim() == "1"),
         now: time::OffsetDateTime::now_utc(),
     };
@@ -176,7 +177,7 @@ fn check_origin(req: &HttpRequest, state: &State) -> Result<(), AppError> {
     };
     let served = state.live.get();
     if allowed_by_registry(&served.registry.site.origins, origin)
-        || same_origin(req, origin, state.trust_forwarded_for)
+        || same_origin(req, origin, &state.forwarding)
     {
         return Ok(());
     }
@@ -187,14 +188,15 @@ fn check_origin(req: &HttpRequest, state: &State) -> Result<(), AppError> {
 
 /// The service's own origin: the Host header (and, behind a trusted proxy, `X-Forwarded-Host`)
 /// under http or https, since a proxy in front may terminate TLS.
-fn same_origin(req: &HttpRequest, origin: &str, trust_forwarded: bool) -> bool {
+fn same_origin(req: &HttpRequest, origin: &str, forwarding: &Forwarding) -> bool {
     let Some(authority) = origin
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"))
     else {
         return false;
     };
-    let forwarded = trust_forwarded
+    let forwarded = forwarding
+        .trusts(req.peer_addr())
         .then(|| header_str(req, "x-forwarded-host"))
         .flatten();
     [header_str(req, header::HOST), forwarded]
@@ -256,16 +258,17 @@ fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str
 /// an earlier one. IPv4-mapped IPv6 addresses (every IPv4 peer of a dual-stack `[::]` socket,
 /// a proxy that writes `::ffff:a.b.c.d`) are unwrapped here, once, for the rate limit and the
 /// record alike: left mapped, every IPv4 client would share one IPv6 /64.
-pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
-    forwarded_or_peer(req.headers(), req.peer_addr(), trust_forwarded)
+pub(crate) fn client_ip(req: &HttpRequest, forwarding: &Forwarding) -> Option<IpAddr> {
+    forwarded_or_peer(req.headers(), req.peer_addr(), forwarding)
 }
 
 fn forwarded_or_peer(
     headers: &header::HeaderMap,
     peer: Option<SocketAddr>,
-    trust_forwarded: bool,
+    forwarding: &Forwarding,
 ) -> Option<IpAddr> {
-    let forwarded = trust_forwarded
+    let forwarded = forwarding
+        .trusts(peer)
         .then(|| headers.get_all("x-forwarded-for").last())
         .flatten()
         .and_then(|v| v.to_str().ok())
@@ -305,7 +308,7 @@ pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
 /// Rate-limit key: the client address, by `client_key`.
 #[derive(Clone, Debug)]
 pub(crate) struct ClientIp {
-    pub(crate) trust_forwarded: bool,
+    pub(crate) forwarding: Forwarding,
 }
 
 impl KeyExtractor for ClientIp {
@@ -313,7 +316,7 @@ impl KeyExtractor for ClientIp {
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
 
     fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
-        let ip = forwarded_or_peer(req.headers(), req.peer_addr(), self.trust_forwarded)
+        let ip = forwarded_or_peer(req.headers(), req.peer_addr(), &self.forwarding)
             .ok_or_else(|| SimpleKeyExtractionError::new("cannot tell the client's address"))?;
         Ok(client_key(ip))
     }

@@ -162,3 +162,23 @@ async fn reading_histories_is_rate_limited_per_address_like_posting() {
     assert_eq!(scan, [404, 404, 404, 429, 429, 429]);
     assert_eq!(neighbour, 404, "another address is not limited");
 }
+
+#[actix_rt::test]
+async fn forwarded_headers_from_a_peer_that_is_not_a_trusted_proxy_are_ignored() {
+    let app = spawn_app_configured(SMALL, |s| {
+        s.rate_limit = None;
+        s.trust_forwarded_for = true;
+        // The proxy is elsewhere; this test's client, on loopback, is not it.
+        s.trusted_proxies = vec!["192.0.2.10".parse().expect("an address")];
+    })
+    .await;
+    let body = app.decision("en", "custom", &[]).await;
+
+    let answer = app.post_consent_forwarded(&body, &["203.0.113.77"]).await;
+
+    assert_eq!(answer.status, 201, "{}", answer.json);
+    assert_eq!(
+        answer.json["ip_prefix"], "127.0.0.0/24",
+        "the peer, not the header"
+    );
+}

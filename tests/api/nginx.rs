@@ -68,6 +68,9 @@ fn start_service(dir: &Path) -> (Running, u16) {
             "--bind",
             "127.0.0.1:0",
             "--trust-forwarded-for",
+            // nginx connects from 127.0.0.1; any other address went around it.
+            "--trusted-proxy",
+            "127.0.0.1",
             "--config",
         ])
         .arg(&config)
@@ -269,6 +272,22 @@ fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cac
             &body,
         ],
     );
+    // The same, straight to the service, around nginx: the header is not believed.
+    let direct = curl(
+        dir.path(),
+        "127.9.9.9",
+        &format!("http://127.0.0.1:{service_port}/api/v1/consents"),
+        &[
+            "-H",
+            "Origin: https://www.example.com",
+            "-H",
+            "Content-Type: text/plain",
+            "-H",
+            "X-Forwarded-For: 203.0.113.66",
+            "--data-binary",
+            &body,
+        ],
+    );
     let first = get(
         "127.0.0.1",
         "/banner.js",
@@ -302,6 +321,12 @@ fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cac
     assert_eq!(
         record["ip_prefix"], "127.7.8.0/24",
         "the visitor's network as nginx saw it, not the forged one"
+    );
+    assert_eq!(direct.status, 201, "{}", direct.body);
+    let record: Value = serde_json::from_str(&direct.body).expect("the record");
+    assert_eq!(
+        record["ip_prefix"], "127.9.9.0/24",
+        "a client that goes around the proxy cannot forge its address"
     );
     assert_eq!(first.status, 200);
     assert_eq!(
