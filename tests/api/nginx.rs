@@ -257,37 +257,22 @@ fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cac
         "accepted": [], "action": "reject-all", "page": "https://www.example.com/",
     })
     .to_string();
-    // A visitor at 127.7.8.9 that forges its address: nginx replaces the header.
-    let posted = get(
-        "127.7.8.9",
-        "/api/v1/consents",
-        &[
-            "-H",
-            "Origin: https://www.example.com",
-            "-H",
-            "Content-Type: text/plain",
-            "-H",
-            "X-Forwarded-For: 203.0.113.66",
-            "--data-binary",
-            &body,
-        ],
-    );
-    // The same, straight to the service, around nginx: the header is not believed.
-    let direct = curl(
-        dir.path(),
-        "127.9.9.9",
-        &format!("http://127.0.0.1:{service_port}/api/v1/consents"),
-        &[
-            "-H",
-            "Origin: https://www.example.com",
-            "-H",
-            "Content-Type: text/plain",
-            "-H",
-            "X-Forwarded-For: 203.0.113.66",
-            "--data-binary",
-            &body,
-        ],
-    );
+    // A decision from a visitor that writes a forged X-Forwarded-For.
+    let forged = [
+        "-H",
+        "Origin: https://www.example.com",
+        "-H",
+        "Content-Type: text/plain",
+        "-H",
+        "X-Forwarded-For: 203.0.113.66",
+        "--data-binary",
+        &body,
+    ];
+    // Through nginx from 127.7.8.9: nginx replaces the header with what it saw.
+    let posted = get("127.7.8.9", "/api/v1/consents", &forged);
+    // From 127.9.9.9 straight to the service, around nginx: the header is not believed.
+    let service = format!("http://127.0.0.1:{service_port}/api/v1/consents");
+    let direct = curl(dir.path(), "127.9.9.9", &service, &forged);
     let first = get(
         "127.0.0.1",
         "/banner.js",
