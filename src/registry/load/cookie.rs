@@ -7,7 +7,9 @@ use toml::de::DeValue;
 use super::Checker;
 use super::reader::Value;
 use super::site::is_domain;
-use crate::registry::{Category, Cookie, CookieName, Kind, Lang, Lifetime, Site, Unit};
+use crate::registry::{
+    Category, Cookie, CookieName, DECISION_COOKIE, Kind, Lang, Lifetime, Site, Unit,
+};
 use crate::suggest::suggest;
 
 const COOKIE_KEYS: &[&str] = &[
@@ -185,6 +187,15 @@ impl Checker<'_> {
                     format!(
                         "{} matches every first-party cookie: refusing \"{}\" would delete all cookies the page can reach, required ones such as a session too; declare the cookies by name or prefix (e.g. \"_ga_*\")",
                         s.name, category.id
+                    ),
+                );
+            }
+            if name.as_str() == DECISION_COOKIE && kind == Kind::Cookie {
+                self.warn(
+                    &s.span,
+                    format!(
+                        "{} is the cookie Consentry keeps the visitor's decision in, which the policy page lists by itself under the first required category, for consent_days; remove this entry (while it stays, the page lists it in place of its own)",
+                        s.name
                     ),
                 );
             }
