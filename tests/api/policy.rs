@@ -381,12 +381,7 @@ async fn the_consent_cookie_and_the_pending_key_are_listed_under_the_first_requi
     let app = spawn_app(REPO_COOKIES).await;
     for (lang, days, until, local) in [
         ("en", "182 days", "Until delivered", "Local storage"),
-        (
-            "fr",
-            "182 jours",
-            "Jusqu'à sa transmission",
-            "Stockage local",
-        ),
+        ("fr", "182 jours", "Jusqu'à l'envoi", "Stockage local"),
     ] {
         let (_, _, doc) = page(&app, &format!("/cookie-policy?lang={lang}"), None).await;
 
