@@ -6,14 +6,17 @@ use std::ops::Not;
 
 use serde::Serialize;
 
-use crate::i18n::{self, LifetimeTexts, Texts};
-use crate::registry::{Category, Cookie, Kind, Lang, Lifetime, Registry, Unit};
+use crate::i18n::{self, LifetimeTexts, PolicyTexts, Texts};
+use crate::registry::{Cookie, Kind, Lang, Lifetime, OwnStorage, Registry, Unit};
 
 pub struct Localized {
     pub lang: Lang,
     pub site_name: String,
     pub texts: Texts,
     pub categories: Vec<LocalCategory>,
+    /// Consentry's own cookie and storage key when no category is required to list them under
+    /// (the page shows them on their own); else empty, and they are in that category.
+    pub own: Vec<LocalCookie>,
 }
 
 /// A category in one language. Serialized, it is a category of the banner's configuration
@@ -28,6 +31,18 @@ pub struct LocalCategory {
     pub title: String,
     pub description: String,
     pub cookies: Vec<LocalCookie>,
+    /// Consentry's own cookie and storage key, in the first required category: on the policy
+    /// page, not in the banner's configuration (the dialog lists what the file declares, and
+    /// links to the page; the banner's size budget has no room for their texts).
+    #[serde(skip)]
+    pub own: Vec<LocalCookie>,
+}
+
+impl LocalCategory {
+    /// Every cookie the policy page lists in this category: the declared ones, then Consentry's.
+    pub fn listed(&self) -> impl Iterator<Item = &LocalCookie> {
+        self.cookies.iter().chain(&self.own)
+    }
 }
 
 /// A cookie in one language. Serialized, it is a cookie of the banner's configuration; the
@@ -50,6 +65,12 @@ pub struct LocalCookie {
     /// The kind in words: "Local storage".
     #[serde(skip)]
     pub kind_name: String,
+    /// A pattern's name in words: "Any cookie of trackdiscovery.net", "Names starting with _ga_".
+    #[serde(skip)]
+    pub name_words: Option<String>,
+    /// A third-party cookie's domain, without its leading dot.
+    #[serde(skip)]
+    pub domain: Option<String>,
 }
 
 fn is_cookie(kind: &Kind) -> bool {
@@ -60,38 +81,100 @@ impl Localized {
     pub fn new(registry: &Registry, lang: &Lang) -> Localized {
         let default = registry.default_lang();
         let texts = Texts::new(lang, registry.texts.get(lang));
-        let cookie = |k: &Cookie| LocalCookie {
-            name: k.name.as_str().to_owned(),
-            kind: k.kind,
-            third_party: !registry.site.is_first_party(k.domain.as_deref()),
-            provider: registry.provider_name(k, lang).to_owned(),
-            privacy_url: k.privacy_url.as_ref().map(|u| u.as_str().to_owned()),
-            purpose: k.purpose.get(lang, default).to_owned(),
-            expires: lifetime(&texts.lifetime, lang, k.expires),
-            kind_name: match k.kind {
+        let site_name = registry.site.name.get(lang, default);
+        let kind_name = |kind: Kind| {
+            match kind {
                 Kind::Cookie => &texts.policy.kind_cookie,
                 Kind::LocalStorage => &texts.policy.kind_local_storage,
                 Kind::SessionStorage => &texts.policy.kind_session_storage,
                 Kind::Pixel => &texts.policy.kind_pixel,
             }
+            .clone()
+        };
+        let cookie = |k: &Cookie| {
+            let third_party = !registry.site.is_first_party(k.domain.as_deref());
+            // Where a pattern matches: its own domain, else the site's.
+            let domain = k
+                .domain
+                .as_deref()
+                .unwrap_or(registry.site.url.host())
+                .trim_start_matches('.');
+            LocalCookie {
+                name: k.name.as_str().to_owned(),
+                kind: k.kind,
+                third_party,
+                provider: registry.provider_name(k, lang).to_owned(),
+                privacy_url: k.privacy_url.as_ref().map(|u| u.as_str().to_owned()),
+                purpose: k.purpose.get(lang, default).to_owned(),
+                expires: lifetime(&texts.lifetime, lang, k.expires),
+                kind_name: kind_name(k.kind),
+                name_words: name_words(&texts.policy, k.name.as_str(), domain),
+                domain: third_party.then(|| domain.to_owned()),
+            }
+        };
+        let own = |own: OwnStorage| LocalCookie {
+            name: own.name().to_owned(),
+            kind: own.kind(),
+            third_party: false,
+            provider: site_name.to_owned(),
+            privacy_url: None,
+            purpose: match own {
+                OwnStorage::Decision => &texts.policy.own_cookie_purpose,
+                OwnStorage::Pending => &texts.policy.own_pending_purpose,
+            }
             .clone(),
+            expires: match own {
+                OwnStorage::Decision => {
+                    lifetime(&texts.lifetime, lang, registry.decision_lifetime())
+                }
+                OwnStorage::Pending => texts.lifetime.until_delivered.clone(),
+            },
+            kind_name: kind_name(own.kind()),
+            name_words: None,
+            domain: None,
         };
-        let category = |c: &Category| LocalCategory {
-            id: c.id.to_string(),
-            required: c.required,
-            google_consent: c.google_consent.clone(),
-            title: c.title.get(lang, default).to_owned(),
-            description: c.description.get(lang, default).to_owned(),
-            cookies: registry.cookies_in(&c.id).map(cookie).collect(),
-        };
-        let categories = registry.categories.iter().map(category).collect();
+        let mut own_storage: Vec<LocalCookie> =
+            registry.own_storage().into_iter().map(own).collect();
+        let home = registry.categories.iter().position(|c| c.required);
+        let mut categories: Vec<LocalCategory> = Vec::new();
+        for (i, c) in registry.categories.iter().enumerate() {
+            categories.push(LocalCategory {
+                id: c.id.to_string(),
+                required: c.required,
+                google_consent: c.google_consent.clone(),
+                title: c.title.get(lang, default).to_owned(),
+                description: c.description.get(lang, default).to_owned(),
+                cookies: registry.cookies_in(&c.id).map(cookie).collect(),
+                own: if home == Some(i) {
+                    std::mem::take(&mut own_storage)
+                } else {
+                    Vec::new()
+                },
+            });
+        }
         Localized {
             lang: lang.clone(),
-            site_name: registry.site.name.get(lang, default).to_owned(),
+            site_name: site_name.to_owned(),
             categories,
+            own: own_storage,
             texts,
         }
     }
+}
+
+/// A name pattern in words, or nothing for an exact name: `*` is any cookie of its domain, a
+/// trailing `*` a prefix, any other `*` a pattern.
+fn name_words(words: &PolicyTexts, name: &str, domain: &str) -> Option<String> {
+    if !name.contains('*') {
+        return None;
+    }
+    Some(if name.bytes().all(|b| b == b'*') {
+        words.name_any.replace("{domain}", domain)
+    } else if let Some(prefix) = name.strip_suffix('*').filter(|p| !p.contains('*')) {
+        words.name_prefix.replace("{prefix}", prefix)
+    } else {
+        words.name_pattern.replace("{pattern}", name)
+    })
 }
 
 /// A lifetime in words: "Session", "13 months", "1 an", "5 lat".

@@ -62,6 +62,8 @@ pub struct LifetimeTexts {
     pub unit_week: String,
     pub unit_month: String,
     pub unit_year: String,
+    /// The lifetime of what the banner keeps until the service has received it.
+    pub until_delivered: String,
 }
 
 /// The cookie-policy page's texts.
@@ -81,6 +83,12 @@ pub struct PolicyTexts {
     pub kind_local_storage: String,
     pub kind_session_storage: String,
     pub kind_pixel: String,
+    /// A cookie named `*` on a domain, in words; `{domain}` stands for the domain.
+    pub name_any: String,
+    /// A name pattern ending in `*`; `{prefix}` stands for what comes before it.
+    pub name_prefix: String,
+    /// Any other name pattern with `*`; `{pattern}` stands for it.
+    pub name_pattern: String,
     pub policy_title: String,
     pub policy_what_title: String,
     pub policy_what_text: String,
@@ -90,6 +98,12 @@ pub struct PolicyTexts {
     pub policy_required: String,
     pub policy_optional: String,
     pub policy_none: String,
+    /// The heading of Consentry's own cookie and storage key, where no category is required.
+    pub policy_own_title: String,
+    /// The purpose of the `consentry` cookie that keeps the decision.
+    pub own_cookie_purpose: String,
+    /// The purpose of the `consentry:pending` key that keeps an undelivered decision.
+    pub own_pending_purpose: String,
     pub policy_updated: String,
     pub policy_contact_title: String,
     pub policy_contact_text: String,
@@ -261,7 +275,21 @@ mod tests {
                 }
             }
         }
-        assert_eq!(keys().len(), 50);
+        assert_eq!(keys().len(), 57);
+    }
+
+    #[test]
+    fn every_builtin_name_pattern_text_holds_its_placeholder_once() {
+        for (code, builtin) in BUILTIN.iter() {
+            let p = &builtin.policy;
+            for (key, text, placeholder) in [
+                ("name_any", &p.name_any, "{domain}"),
+                ("name_prefix", &p.name_prefix, "{prefix}"),
+                ("name_pattern", &p.name_pattern, "{pattern}"),
+            ] {
+                assert_eq!(text.matches(placeholder).count(), 1, "{code}.{key}: {text}");
+            }
+        }
     }
 
     #[test]

@@ -178,6 +178,37 @@ pub struct Cookie {
     pub privacy_url: Option<HttpUrl>,
 }
 
+/// The cookie the banner keeps the visitor's decision in (CONTRACT §4.4).
+pub const DECISION_COOKIE: &str = "consentry";
+/// The `localStorage` key the banner keeps a decision in until the service has received it.
+pub const PENDING_KEY: &str = "consentry:pending";
+
+/// What Consentry itself keeps in the visitor's browser: not declared in `cookies.toml`, but
+/// disclosed with the site's cookies all the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnStorage {
+    /// The `consentry` cookie: the decision, for `consent_days`.
+    Decision,
+    /// The `consentry:pending` key: a decision whose post was not yet acknowledged.
+    Pending,
+}
+
+impl OwnStorage {
+    pub fn name(self) -> &'static str {
+        match self {
+            OwnStorage::Decision => DECISION_COOKIE,
+            OwnStorage::Pending => PENDING_KEY,
+        }
+    }
+
+    pub fn kind(self) -> Kind {
+        match self {
+            OwnStorage::Decision => Kind::Cookie,
+            OwnStorage::Pending => Kind::LocalStorage,
+        }
+    }
+}
+
 /// Presentation switches for the banner (`[banner]` in `cookies.toml`).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct BannerOptions {
@@ -218,6 +249,30 @@ impl Registry {
             .as_ref()
             .unwrap_or(&self.site.name)
             .get(lang, default)
+    }
+
+    /// What Consentry keeps in the visitor's browser besides the declared cookies, unless the
+    /// file declares it itself: the policy page (and the banner's dialog) list these under the
+    /// first required category.
+    // `consentry scan` must count these as declared too: take them from here.
+    pub fn own_storage(&self) -> Vec<OwnStorage> {
+        [OwnStorage::Decision, OwnStorage::Pending]
+            .into_iter()
+            .filter(|own| {
+                !self
+                    .cookies
+                    .iter()
+                    .any(|c| c.name.as_str() == own.name() && c.kind == own.kind())
+            })
+            .collect()
+    }
+
+    /// How long the `consentry` cookie lives: `consent_days`.
+    pub fn decision_lifetime(&self) -> Lifetime {
+        Lifetime::For {
+            count: self.site.consent_days,
+            unit: super::lifetime::Unit::Day,
+        }
     }
 
     /// The best of the registry's languages for `wanted`, matching `pt-br` to `pt` and back.

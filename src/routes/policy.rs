@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::i18n::{self, PolicyTexts};
-use crate::localized::{LocalCategory, Localized};
+use crate::localized::{LocalCategory, LocalCookie, Localized};
 use crate::registry::{Lang, Registry};
 use crate::state::State;
 
@@ -25,6 +25,8 @@ struct PolicyPage<'a> {
     updated: Option<String>,
     languages: Vec<LangLink>,
     categories: &'a [LocalCategory],
+    /// Consentry's own cookie and storage key, when no category is required to hold them.
+    own: &'a [LocalCookie],
 }
 
 struct LangLink {
@@ -118,6 +120,7 @@ impl<'a> PolicyPage<'a> {
                 })
                 .collect(),
             categories: &view.categories,
+            own: &view.own,
         }
     }
 }

@@ -70,3 +70,30 @@ fn screenshots_of_the_banner_and_dialog_at_desktop_and_phone_width_in_light_and_
             .call("Network.clearBrowserCookies", serde_json::json!({}));
     }
 }
+
+/// The cookie-policy page, in English and in French, once the banner is answered: its tables,
+/// the patterns in words and Consentry's own cookie under "Strictly necessary".
+#[test]
+fn screenshots_of_the_policy_page_in_english_and_french() {
+    let Some(mut h) = Harness::start_with(|_| REPO_COOKIES.to_owned()) else {
+        return;
+    };
+    let dir = screenshot_dir();
+    for (lang, width, height, mobile) in [
+        ("en", 1280, 2600, false),
+        ("fr", 1280, 2600, false),
+        ("en", 375, 5200, true),
+    ] {
+        h.browser.viewport(width, height, mobile);
+        h.browser.color_scheme("light");
+        h.open(&format!("{}/cookie-policy?lang={lang}", h.service.origin));
+        if h.banner_shows(SOON) {
+            h.click("reject-all");
+            assert!(h.banner_goes_away(), "the banner stays after reject all");
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let size = if mobile { "phone" } else { "desktop" };
+        let png = h.browser.screenshot_png();
+        std::fs::write(dir.join(format!("policy-{size}-{lang}.png")), png).expect("write");
+    }
+}

@@ -8,10 +8,10 @@ const BANNER_KEYS: &[&str] = &["floating_button"];
 
 impl Checker<'_> {
     pub(super) fn banner(&mut self, v: Option<&Value>) -> BannerOptions {
-        let Some(s) = v.and_then(|v| self.section(v, "[banner]")) else {
+        let Some(mut s) = v.and_then(|v| self.section(v, "[banner]")) else {
             return BannerOptions::default();
         };
-        self.check_keys(&s, BANNER_KEYS);
+        self.check_keys(&mut s, BANNER_KEYS);
         BannerOptions {
             floating_button: self.boolean(&s, "floating_button", false),
         }

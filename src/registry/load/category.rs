@@ -2,9 +2,6 @@
 
 use std::collections::HashMap;
 
-use toml::Spanned;
-use toml::de::DeValue;
-
 use super::Checker;
 use super::reader::{Section, Value};
 use crate::registry::{Category, CategoryId, Cookie, GOOGLE_SIGNALS, Lang};
@@ -14,26 +11,43 @@ const CATEGORY_KEYS: &[&str] = &["id", "title", "description", "required", "goog
 
 impl Checker<'_> {
     pub(super) fn categories(&mut self, v: Option<&Value>, langs: &[Lang]) -> Vec<Category> {
+        self.category_spans.clear();
         let Some(v) = v else {
             self.error(
                 &(0..0),
                 "no [[category]]; declare at least one, e.g. id = \"necessary\" with required = true",
             );
+            // Whatever the cookies name was meant to be declared.
+            self.broken.categories.push(None);
             return Vec::new();
         };
         let mut out: Vec<Category> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for (i, item) in self.array_of_tables(v, "category").into_iter().enumerate() {
+        let items = self.array_of_tables(v, "category");
+        if items.is_empty() {
+            self.broken.categories.push(None);
+        }
+        for (i, item) in items.into_iter().enumerate() {
+            let errors = self.error_count();
             let Some(mut s) = self.section(item, "[[category]]") else {
+                self.broken.categories.push(None);
                 continue;
             };
+            s.read_typos_as_meant(CATEGORY_KEYS);
             let id = s.get("id").and_then(|v| v.get_ref().as_str()).unwrap_or("");
             s.name = if id.is_empty() {
                 format!("[[category]] #{}", i + 1)
             } else {
                 format!("[[category]] \"{id}\"")
             };
-            self.check_keys(&s, CATEGORY_KEYS);
+            self.check_keys(&mut s, CATEGORY_KEYS);
+            // The id as written, when it was one the cookies could name.
+            let raw_id = s
+                .get("id")
+                .and_then(|v| v.get_ref().as_str())
+                .and_then(CategoryId::parse)
+                .map(|id| id.as_str().to_owned());
+            let used_before = raw_id.as_ref().is_some_and(|raw| seen.contains_key(raw));
             let id = self
                 .required_string(&s, "id", "\"analytics\"")
                 .and_then(|(raw, span)| {
@@ -61,14 +75,23 @@ impl Checker<'_> {
             let description = self.required_text(&s, "description", langs);
             let required = self.boolean(&s, "required", false);
             let google_consent = self.google_signals(&s);
-            if let (Some(id), Some(title), Some(description)) = (id, title, description) {
-                out.push(Category {
-                    id,
-                    title,
-                    description,
-                    required,
-                    google_consent,
-                });
+            match (id, title, description) {
+                (Some(id), Some(title), Some(description)) => {
+                    self.category_spans.push(item.span());
+                    out.push(Category {
+                        id,
+                        title,
+                        description,
+                        required,
+                        google_consent,
+                    });
+                }
+                // A second category with a used id: the cookies naming it have the first.
+                (None, ..) if used_before => {}
+                _ => {
+                    debug_assert!(self.error_count() > errors, "left out without an error");
+                    self.broken.categories.push(raw_id);
+                }
             }
         }
         out
@@ -96,19 +119,21 @@ impl Checker<'_> {
         out
     }
 
-    pub(super) fn unused_categories(
-        &mut self,
-        v: Option<&Value>,
-        categories: &[Category],
-        cookies: &[Cookie],
-    ) {
-        let Some(DeValue::Array(items)) = v.map(Spanned::get_ref) else {
+    pub(super) fn unused_categories(&mut self, categories: &[Category], cookies: &[Cookie]) {
+        if self.broken.cookies || self.broken.cookie_categories.contains(&None) {
             return;
-        };
-        for (category, item) in categories.iter().zip(items.iter()) {
-            if !category.required && !cookies.iter().any(|c| c.category == category.id) {
+        }
+        let spans = std::mem::take(&mut self.category_spans);
+        for (category, span) in categories.iter().zip(spans) {
+            let named = |c: &Cookie| c.category == category.id;
+            // A cookie that was reported as broken may be the one it holds.
+            let meant = |raw: &Option<String>| raw.as_deref() == Some(category.id.as_str());
+            if !category.required
+                && !cookies.iter().any(named)
+                && !self.broken.cookie_categories.iter().any(meant)
+            {
                 self.warn(
-                    &item.span(),
+                    &span,
                     format!(
                         "optional category \"{}\" has no cookies; visitors would be asked about nothing (remove it or declare its cookies)",
                         category.id

@@ -2,10 +2,14 @@
 
 use std::collections::HashMap;
 
+use toml::de::DeValue;
+
 use super::Checker;
 use super::reader::Value;
 use super::site::is_domain;
-use crate::registry::{Category, Cookie, CookieName, Kind, Lang, Lifetime, Site, Unit};
+use crate::registry::{
+    Category, Cookie, CookieName, DECISION_COOKIE, Kind, Lang, Lifetime, Site, Unit,
+};
 use crate::suggest::suggest;
 
 const COOKIE_KEYS: &[&str] = &[
@@ -36,10 +40,14 @@ impl Checker<'_> {
         let Some(v) = v else { return Vec::new() };
         let mut out: Vec<Cookie> = Vec::new();
         let mut seen: HashMap<(String, String), usize> = HashMap::new();
-        for (i, item) in self.array_of_tables(v, "cookie").into_iter().enumerate() {
+        let items = self.array_of_tables(v, "cookie");
+        self.broken.cookies = !matches!(v.get_ref(), DeValue::Array(_));
+        for (i, item) in items.into_iter().enumerate() {
             let Some(mut s) = self.section(item, "[[cookie]]") else {
+                self.broken.cookie_categories.push(None);
                 continue;
             };
+            s.read_typos_as_meant(COOKIE_KEYS);
             let name = s
                 .get("name")
                 .and_then(|v| v.get_ref().as_str())
@@ -49,7 +57,7 @@ impl Checker<'_> {
             } else {
                 format!("[[cookie]] \"{name}\"")
             };
-            self.check_keys(&s, COOKIE_KEYS);
+            self.check_keys(&mut s, COOKIE_KEYS);
             let domain = self.string(&s, "domain").and_then(|(raw, span)| {
                 if is_domain(raw.trim_start_matches('.')) {
                     Some(raw)
@@ -97,6 +105,8 @@ impl Checker<'_> {
                 .required_string(&s, "category", "\"analytics\"")
                 .and_then(|(raw, span)| match categories.iter().find(|c| c.id.as_str() == raw) {
                     Some(c) => Some(c),
+                    // The category it names, or one whose id could not be read, was reported.
+                    None if self.broken.categories.iter().any(|b| b.as_deref().is_none_or(|b| b == raw)) => None,
                     None => {
                         let ids: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
                         let hint = suggest(&raw, &ids)
@@ -147,6 +157,11 @@ impl Checker<'_> {
                 Some(kind),
             ) = (name, category, purpose, expires, kind)
             else {
+                let named = s
+                    .get("category")
+                    .and_then(|v| v.get_ref().as_str())
+                    .map(str::to_owned);
+                self.broken.cookie_categories.push(named);
                 continue;
             };
             let is_analytics = category.id.as_str() == "analytics"
@@ -172,6 +187,15 @@ impl Checker<'_> {
                     format!(
                         "{} matches every first-party cookie: refusing \"{}\" would delete all cookies the page can reach, required ones such as a session too; declare the cookies by name or prefix (e.g. \"_ga_*\")",
                         s.name, category.id
+                    ),
+                );
+            }
+            if name.as_str() == DECISION_COOKIE && kind == Kind::Cookie {
+                self.warn(
+                    &s.span,
+                    format!(
+                        "{} is the cookie Consentry keeps the visitor's decision in, which the policy page lists by itself under the first required category, for consent_days; remove this entry (while it stays, the page lists it in place of its own)",
+                        s.name
                     ),
                 );
             }

@@ -22,6 +22,8 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, Report> {
     let mut ck = Checker {
         src,
         diags: Vec::new(),
+        broken: Broken::default(),
+        category_spans: Vec::new(),
     };
     let registry = ck.document();
     ck.diags.sort_by_key(|d| (d.line, d.column));
@@ -43,6 +45,26 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, Report> {
 struct Checker<'s> {
     src: &'s str,
     diags: Vec<Diagnostic>,
+    broken: Broken,
+    /// Where each category that was read is declared, in its order.
+    category_spans: Vec<std::ops::Range<usize>>,
+}
+
+/// What was already reported as broken, so that one mistake gives one error: what depends on a
+/// broken item is not reported again ("category has no cookies" after its cookie's typo).
+#[derive(Default)]
+struct Broken {
+    /// The site's languages could not all be read: a text in a language not among the ones
+    /// read may be in one that was meant.
+    languages: bool,
+    /// Ids of categories that were reported and left out; `None` when one had no readable id,
+    /// so any unknown category a cookie names may be it.
+    categories: Vec<Option<String>>,
+    /// Categories named by cookies that were reported and left out; `None` when one had no
+    /// readable category, so any optional category may have been meant to hold it.
+    cookie_categories: Vec<Option<String>>,
+    /// `[[cookie]]` itself is unreadable.
+    cookies: bool,
 }
 
 const TOP_KEYS: &[&str] = &["site", "category", "cookie", "banner", "texts"];
@@ -58,15 +80,11 @@ impl Checker<'_> {
             }
             return None;
         }
-        let root = Section {
-            table: doc.get_ref(),
-            span: 0..0,
-            name: "the top level".to_owned(),
-        };
-        self.check_keys(&root, TOP_KEYS);
+        let mut root = Section::new(doc.get_ref(), 0..0, "the top level".to_owned());
+        self.check_keys(&mut root, TOP_KEYS);
 
         let site = match root.get("site") {
-            Some(v) => self.section(v, "[site]").and_then(|s| self.site(&s)),
+            Some(v) => self.section(v, "[site]").and_then(|s| self.site(s)),
             None => {
                 self.error(
                     &(0..0),
@@ -75,6 +93,9 @@ impl Checker<'_> {
                 None
             }
         };
+        if site.is_none() {
+            self.broken.languages = true;
+        }
         // Without languages no text can be checked; default to English to report the rest.
         let langs = site
             .as_ref()
@@ -83,7 +104,7 @@ impl Checker<'_> {
 
         let categories = self.categories(root.get("category"), &langs);
         let cookies = self.cookies(root.get("cookie"), &categories, site.as_ref(), &langs);
-        self.unused_categories(root.get("category"), &categories, &cookies);
+        self.unused_categories(&categories, &cookies);
         let banner = self.banner(root.get("banner"));
         let texts = self.texts(root.get("texts"), &langs);
 

@@ -19,14 +19,50 @@ pub(super) struct Section<'t, 'a> {
     pub(super) table: &'t DeTable<'a>,
     pub(super) span: Range<usize>,
     pub(super) name: String,
+    /// Misspelled keys read as the key they were meant to be (`categroy` as `category`): the
+    /// typo is one error, and the checker goes on as if it were spelled right, so it does not
+    /// also report the key as missing, or what depends on its value as broken.
+    aliases: Vec<(&'static str, &'t Value<'a>)>,
 }
 
 impl<'t, 'a> Section<'t, 'a> {
+    pub(super) fn new(table: &'t DeTable<'a>, span: Range<usize>, name: String) -> Self {
+        Section {
+            table,
+            span,
+            name,
+            aliases: Vec::new(),
+        }
+    }
+
     pub(super) fn get(&self, key: &str) -> Option<&'t Value<'a>> {
         self.table
             .iter()
             .find(|(k, _)| k.get_ref().as_ref() == key)
             .map(|(_, v)| v)
+            .or_else(|| {
+                self.aliases
+                    .iter()
+                    .find(|(good, _)| *good == key)
+                    .map(|(_, v)| *v)
+            })
+    }
+
+    /// Reads each unknown key that is a likely typo of an allowed one absent from the table as
+    /// that key. `check_keys` reports the typo itself.
+    pub(super) fn read_typos_as_meant(&mut self, allowed: &[&'static str]) {
+        for (key, v) in self.table.iter() {
+            let k = key.get_ref().as_ref();
+            if allowed.contains(&k) {
+                continue;
+            }
+            let Some(good) = suggest(k, allowed) else {
+                continue;
+            };
+            if self.get(good).is_none() {
+                self.aliases.push((good, v));
+            }
+        }
     }
 }
 
@@ -49,6 +85,15 @@ impl Checker<'_> {
         self.at(Severity::Error, span, message.into());
     }
 
+    /// How many errors have been reported so far: an item whose reading raised the count was
+    /// reported as broken, and what depends on it is not reported again.
+    pub(super) fn error_count(&self) -> usize {
+        self.diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
     pub(super) fn warn(&mut self, span: &Range<usize>, message: impl Into<String>) {
         self.at(Severity::Warning, span, message.into());
     }
@@ -59,11 +104,7 @@ impl Checker<'_> {
         name: &str,
     ) -> Option<Section<'t, 'a>> {
         match v.get_ref() {
-            DeValue::Table(table) => Some(Section {
-                table,
-                span: v.span(),
-                name: name.to_owned(),
-            }),
+            DeValue::Table(table) => Some(Section::new(table, v.span(), name.to_owned())),
             _ => {
                 self.error(&v.span(), format!("{name} must be a table"));
                 None
@@ -89,7 +130,10 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn check_keys(&mut self, s: &Section, allowed: &[&str]) {
+    /// Reports every unknown key of `s`, with a "did you mean" when one is close; the close
+    /// ones are then read as meant (see `Section::read_typos_as_meant`).
+    pub(super) fn check_keys(&mut self, s: &mut Section, allowed: &[&'static str]) {
+        s.read_typos_as_meant(allowed);
         for (key, _) in s.table.iter() {
             let k = key.get_ref().as_ref();
             if allowed.contains(&k) {
@@ -202,9 +246,19 @@ impl Checker<'_> {
                 by_lang.insert(default.clone(), text.to_string());
             }
             DeValue::Table(table) => {
+                let mut stand_in = None;
                 for (lk, lv) in table.iter() {
                     let raw = lk.get_ref().as_ref();
                     let Some(lang) = Lang::parse(raw).filter(|l| langs.contains(l)) else {
+                        // A language mistyped here, or one of those meant by a broken
+                        // `languages`, which was reported: it stands in for the default, so
+                        // that the text is not reported again as lacking it.
+                        if let DeValue::String(text) = lv.get_ref() {
+                            stand_in.get_or_insert_with(|| text.to_string());
+                        }
+                        if self.broken.languages {
+                            continue;
+                        }
                         let declared: Vec<&str> = langs.iter().map(Lang::as_str).collect();
                         self.error(
                             &lk.span(),
@@ -225,6 +279,9 @@ impl Checker<'_> {
                             format!("\"{key}.{raw}\" in {} must be a string", s.name),
                         ),
                     }
+                }
+                if let Some(text) = stand_in.filter(|_| !by_lang.contains_key(default)) {
+                    by_lang.insert(default.clone(), text);
                 }
                 if !by_lang.contains_key(default) && !table.is_empty() {
                     self.error(

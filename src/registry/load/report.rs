@@ -47,7 +47,7 @@ impl fmt::Display for Report {
                 writeln!(f)?;
             }
             let level = match d.severity {
-                Severity::Error => "",
+                Severity::Error => "error: ",
                 Severity::Warning => "warning: ",
             };
             write!(

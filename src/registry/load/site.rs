@@ -26,8 +26,9 @@ const SITE_KEYS: &[&str] = &[
 const CONSENT_DAYS_ADVISED_MAX: i64 = 395;
 
 impl Checker<'_> {
-    pub(super) fn site(&mut self, s: &Section) -> Option<Site> {
-        self.check_keys(s, SITE_KEYS);
+    pub(super) fn site(&mut self, mut s: Section) -> Option<Site> {
+        self.check_keys(&mut s, SITE_KEYS);
+        let s = &s;
         let languages = self.languages(s);
         let name = self.required_text(s, "name", &languages);
         let url = self
@@ -71,9 +72,14 @@ impl Checker<'_> {
 
     fn languages(&mut self, s: &Section) -> Vec<Lang> {
         let english = || vec![Lang::parse("en").expect("en is a language")];
+        let errors = self.error_count();
         let Some(list) = self.strings(s, "languages") else {
+            // Present but not a list: the languages meant are unknown.
+            self.broken.languages |= s.get("languages").is_some();
             return english();
         };
+        // An entry that is not a string.
+        self.broken.languages |= self.error_count() > errors;
         let mut langs = Vec::new();
         for (raw, span) in list {
             match Lang::parse(&raw) {
@@ -91,15 +97,19 @@ impl Checker<'_> {
                     }
                     langs.push(l)
                 }
-                None => self.error(
-                    &span,
-                    format!(
-                        "\"{raw}\" is not a language tag; use e.g. \"en\", \"fr\" or \"pt-br\""
-                    ),
-                ),
+                None => {
+                    self.broken.languages = true;
+                    self.error(
+                        &span,
+                        format!(
+                            "\"{raw}\" is not a language tag; use e.g. \"en\", \"fr\" or \"pt-br\""
+                        ),
+                    )
+                }
             }
         }
         if langs.is_empty() {
+            self.broken.languages = true;
             if let Some(v) = s.get("languages") {
                 self.error(
                     &v.span(),

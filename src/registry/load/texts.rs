@@ -20,17 +20,20 @@ impl Checker<'_> {
         for (lk, lv) in s.table.iter() {
             let raw = lk.get_ref().as_ref();
             let Some(lang) = Lang::parse(raw).filter(|l| langs.contains(l)) else {
+                if self.broken.languages {
+                    continue;
+                }
                 self.error(
                     &lk.span(),
                     format!("[texts.{raw}]: \"{raw}\" is not one of the site's languages; add it to [site] languages or remove this table"),
                 );
                 continue;
             };
-            let Some(section) = self.section(lv, &format!("[texts.{raw}]")) else {
+            let Some(mut section) = self.section(lv, &format!("[texts.{raw}]")) else {
                 continue;
             };
             let keys = i18n::keys();
-            self.check_keys(&section, &keys);
+            self.check_keys(&mut section, &keys);
             let mut texts = BTreeMap::new();
             for key in keys {
                 if let Some((text, _)) = self.string(&section, key) {
