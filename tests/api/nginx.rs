@@ -1,7 +1,7 @@
 //! The deployment of the README, tested: Debian's nginx with the repository's
 //! `deploy/nginx.conf` (its ports, certificate and cache paths swapped for the test's) in front
-//! of the real binary with `--trust-forwarded-for`. Skipped, with a notice, where nginx is not
-//! installed, unless `CONSENTRY_NGINX_TESTS=required` (which `.ci/run` sets).
+//! of the real binary with `--trust-forwarded-for`. Ignored where nginx, openssl or curl is not
+//! installed (`build.rs`), unless `CONSENTRY_NGINX_TESTS=required` (which `.ci/run` sets).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -14,20 +14,27 @@ use crate::helpers::SMALL;
 
 const HOST: &str = "consent.example.com";
 
-fn nginx_binary() -> Option<PathBuf> {
-    let found = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    if found.is_none() {
-        let required = std::env::var("CONSENTRY_NGINX_TESTS").is_ok_and(|v| v == "required");
-        assert!(
-            !required,
-            "CONSENTRY_NGINX_TESTS=required but nginx is not installed"
-        );
-        eprintln!("SKIPPED: nginx is not installed (apt-get install -y nginx)");
+/// The tools this test drives. It runs only where they were found at build time, or under
+/// `CONSENTRY_NGINX_TESTS=required` (see `build.rs`), so a missing one fails here, saying what
+/// to install.
+struct Tools {
+    nginx: PathBuf,
+    openssl: PathBuf,
+    curl: PathBuf,
+}
+
+impl Tools {
+    fn find() -> Tools {
+        use crate::common::tools;
+        let found = |tool: Result<PathBuf, tools::Missing>| {
+            tool.unwrap_or_else(|missing| panic!("{missing}"))
+        };
+        Tools {
+            nginx: found(tools::nginx()),
+            openssl: found(tools::openssl()),
+            curl: found(tools::curl()),
+        }
     }
-    found
 }
 
 /// A port nobody listens on now (bound, then let go).
@@ -131,8 +138,8 @@ fn site_config(dir: &Path, service: u16, http: u16, https: u16) -> String {
     site
 }
 
-fn start_nginx(nginx: &Path, dir: &Path, service: u16) -> (Running, u16, u16) {
-    let made = Command::new("openssl")
+fn start_nginx(tools: &Tools, dir: &Path, service: u16) -> (Running, u16, u16) {
+    let made = Command::new(&tools.openssl)
         .args([
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
         ])
@@ -164,7 +171,7 @@ fn start_nginx(nginx: &Path, dir: &Path, service: u16) -> (Running, u16, u16) {
          include {d}/site.conf;\n}}\n"
     );
     std::fs::write(dir.join("nginx.conf"), main).expect("nginx.conf");
-    let child = Command::new(nginx)
+    let child = Command::new(&tools.nginx)
         .arg("-p")
         .arg(dir)
         .arg("-c")
@@ -203,8 +210,8 @@ impl Got {
 }
 
 /// One request with curl, as a client at `from` (a loopback address) would send it.
-fn curl(dir: &Path, from: &str, url: &str, args: &[&str]) -> Got {
-    let out = Command::new("curl")
+fn curl(tools: &Tools, dir: &Path, from: &str, url: &str, args: &[&str]) -> Got {
+    let out = Command::new(&tools.curl)
         .args(["-s", "-S", "--http1.1", "-D", "-", "--interface", from])
         .arg("--cacert")
         .arg(dir.join("cert.pem"))
@@ -232,19 +239,21 @@ fn curl(dir: &Path, from: &str, url: &str, args: &[&str]) -> Got {
 }
 
 #[test]
+#[cfg_attr(
+    not(nginx_tests),
+    ignore = "no nginx, openssl or curl: apt-get install -y nginx openssl curl"
+)]
 fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cached_banner() {
-    let Some(nginx) = nginx_binary() else {
-        return;
-    };
+    let tools = Tools::find();
     let dir = tempfile::tempdir().expect("temp dir");
     let (_service, service_port) = start_service(dir.path());
-    let (_nginx, http, https) = start_nginx(&nginx, dir.path(), service_port);
+    let (_nginx, http, https) = start_nginx(&tools, dir.path(), service_port);
     let base = format!("https://{HOST}:{https}");
     let resolve = format!("{HOST}:{https}:127.0.0.1");
     let get = |from: &str, path: &str, extra: &[&str]| {
         let mut args = vec!["--resolve", resolve.as_str()];
         args.extend_from_slice(extra);
-        curl(dir.path(), from, &format!("{base}{path}"), &args)
+        curl(&tools, dir.path(), from, &format!("{base}{path}"), &args)
     };
 
     let registry: Value =
@@ -291,6 +300,7 @@ fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cac
         ],
     );
     let plain = curl(
+        &tools,
         dir.path(),
         "127.0.0.1",
         &format!("http://127.0.0.1:{http}/cookie-policy"),
