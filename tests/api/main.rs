@@ -14,6 +14,7 @@ mod exports;
 mod helpers;
 mod history;
 mod http;
+mod logs;
 mod nginx;
 mod origins;
 mod policy;
