@@ -1,9 +1,9 @@
 //! Marks the tests whose tool this machine lacks, so that they show as `ignored` with the
-//! install command instead of passing without running: `cfg(chromium_tests)`, `cfg(axe_tests)`
-//! and `cfg(nginx_tests)` are set where Chromium, axe-core's npm module and nginx (with openssl
-//! and curl) are found (`tests/common/tools.rs` says where), or where
-//! `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required`) says they must
-//! run, and then fail on what is missing.
+//! install command instead of passing without running: `cfg(chromium_tests)`, `cfg(axe_tests)`,
+//! `cfg(nginx_tests)` and `cfg(systemd_tests)` are set where Chromium, axe-core's npm module,
+//! nginx (with openssl and curl) and systemd-analyze are found (`tests/common/tools.rs` says
+//! where), or where `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required`,
+//! for the deployment tests) says they must run, and then fail on what is missing.
 
 #[path = "tests/common/tools.rs"]
 mod tools;
@@ -11,7 +11,12 @@ mod tools;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    for cfg in ["chromium_tests", "axe_tests", "nginx_tests"] {
+    for cfg in [
+        "chromium_tests",
+        "axe_tests",
+        "nginx_tests",
+        "systemd_tests",
+    ] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
     }
     println!("cargo::rerun-if-changed=build.rs");
@@ -39,6 +44,9 @@ fn main() {
         .collect();
     if nginx.iter().all(|found| *found) || required("CONSENTRY_NGINX_TESTS") {
         println!("cargo::rustc-cfg=nginx_tests");
+    }
+    if watch(tools::systemd_analyze()) || required("CONSENTRY_NGINX_TESTS") {
+        println!("cargo::rustc-cfg=systemd_tests");
     }
 }
 

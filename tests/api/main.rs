@@ -25,3 +25,4 @@ mod reload;
 mod retries;
 mod stalls;
 mod startup;
+mod systemd;

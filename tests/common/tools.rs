@@ -1,7 +1,8 @@
-//! Where the tests' optional tools are looked for: Chromium, axe-core's npm module, and nginx
-//! with the openssl and curl its test drives it with. `build.rs` includes this file too: a test
+//! Where the tests' optional tools are looked for: Chromium, axe-core's npm module, nginx with
+//! the openssl and curl its test drives it with, and systemd-analyze. `build.rs` includes this file too: a test
 //! whose tool is missing is compiled `#[ignore]`d, with the install command as its reason, unless
-//! `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required`) says it must run;
+//! `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required` for the deployment
+//! tests: nginx and the systemd unit) says it must run;
 //! then it runs and fails on the message of `Missing`.
 
 // build.rs and each test binary use part of it.
@@ -130,5 +131,20 @@ pub fn curl() -> Result<PathBuf, Missing> {
     )
 }
 
+/// systemd-analyze, which checks the systemd unit of `deploy/` (it needs no running systemd).
+pub fn systemd_analyze() -> Result<PathBuf, Missing> {
+    find(
+        "systemd-analyze",
+        Some("CONSENTRY_SYSTEMD_ANALYZE"),
+        in_bin_dirs(&["systemd-analyze"]),
+        "apt-get install -y systemd",
+    )
+}
+
 /// Every environment variable the lookups above read.
-pub const VARIABLES: [&str; 3] = ["CONSENTRY_CHROMIUM", "CONSENTRY_AXE", "CONSENTRY_NGINX"];
+pub const VARIABLES: [&str; 4] = [
+    "CONSENTRY_CHROMIUM",
+    "CONSENTRY_AXE",
+    "CONSENTRY_NGINX",
+    "CONSENTRY_SYSTEMD_ANALYZE",
+];
