@@ -153,12 +153,6 @@ fn start_nginx(tools: &Tools, dir: &Path, service: u16) -> (Running, u16, u16) {
         .status()
         .expect("openssl runs");
     assert!(made.success(), "a self-signed certificate");
-    let (http, https) = (free_port(), free_port());
-    std::fs::write(
-        dir.join("site.conf"),
-        site_config(dir, service, http, https),
-    )
-    .expect("site");
     for temp in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
         std::fs::create_dir_all(dir.join("temp").join(temp)).expect("temp folder");
     }
@@ -171,26 +165,51 @@ fn start_nginx(tools: &Tools, dir: &Path, service: u16) -> (Running, u16, u16) {
          include {d}/site.conf;\n}}\n"
     );
     std::fs::write(dir.join("nginx.conf"), main).expect("nginx.conf");
-    let child = Command::new(&tools.nginx)
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", https)).is_err() {
-        let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "nginx did not listen: {log}"
+    // A port found free can be taken by another test before nginx binds it: then nginx exits,
+    // and it is tried again on other ports.
+    let mut log = String::new();
+    for _ in 0..5 {
+        let (http, https) = (free_port(), free_port());
+        std::fs::write(
+            dir.join("site.conf"),
+            site_config(dir, service, http, https),
+        )
+        .expect("site");
+        let _ = std::fs::remove_file(dir.join("error.log"));
+        let mut child = Running(
+            Command::new(&tools.nginx)
+                .arg("-p")
+                .arg(dir)
+                .arg("-c")
+                .arg(dir.join("nginx.conf"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nginx starts"),
         );
-        std::thread::sleep(Duration::from_millis(50));
+        let started = Instant::now();
+        loop {
+            log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+            if let Ok(Some(_)) = child.0.try_wait() {
+                break;
+            }
+            let listening = std::net::TcpStream::connect(("127.0.0.1", https)).is_ok();
+            if listening && !log.contains("[emerg]") {
+                return (child, http, https);
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nginx did not listen: {log}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            log.contains("Address already in use"),
+            "nginx stopped: {log}"
+        );
     }
-    (Running(child), http, https)
+    panic!("nginx found no free port in 5 tries: {log}")
 }
 
 /// What curl got: status, headers (lower-case names) and body.
