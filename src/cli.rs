@@ -71,7 +71,7 @@ impl From<Format> for ExportFormat {
 
 /// Defaults, written once: `cargo run` with no arguments serves with these too.
 const DEFAULT_CONFIG: &str = "cookies.toml";
-const DEFAULT_DATA: &str = "data";
+const DEFAULT_DATA: &str = "./data";
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
 /// Every flag can also come from the environment, as services are configured in containers
@@ -288,9 +288,7 @@ fn export(args: &ExportArgs) -> ExitCode {
         Ok(store) => store,
         Err(e) if e.is_locked() => {
             eprintln!(
-                "consentry: {} is in use by a running service; stop it, or export with \
-                 GET /api/v1/admin/consents",
-                args.data.display()
+                "consentry: {e}; stop it, or export while it runs with GET /api/v1/admin/consents"
             );
             return ExitCode::FAILURE;
         }

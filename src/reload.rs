@@ -33,7 +33,11 @@ fn reload(live: &Live, store: &Store) {
     let loaded = match registry::load_file(live.path()) {
         Ok(loaded) => loaded,
         Err(e) => {
-            tracing::error!("registry edit rejected, still serving the last good one:\n{e}");
+            let serving = live.get().registry.revision.clone();
+            tracing::error!(
+                "registry edit rejected, still serving revision {serving}: {}",
+                one_line(&e)
+            );
             return;
         }
     };
@@ -51,6 +55,19 @@ fn reload(live: &Live, store: &Store) {
 
 pub(crate) fn log_warnings(loaded: &Loaded) {
     if !loaded.warnings.diagnostics.is_empty() {
-        tracing::warn!("registry warnings:\n{}", loaded.warnings);
+        tracing::warn!("registry warnings: {}", one_line(&loaded.warnings));
     }
+}
+
+/// A report of a line per problem as one log line, the problems joined with `; `: journald
+/// keeps one entry per line, and a problem on a line of its own would read as an event of its
+/// own, without time or level.
+fn one_line(report: &impl std::fmt::Display) -> String {
+    let text = report.to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("; ")
 }

@@ -66,16 +66,15 @@ impl Application {
             addr: settings.bind.clone(),
             source,
         })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind {
-                addr: settings.bind.clone(),
-                source,
-            })?
-            .port();
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        })?;
+        let port = address.port();
         let store = Store::open(&settings.data)?;
         let served = Served::build(loaded.registry);
         reload::archive(&store, &served)?;
+        let revision = served.registry.revision.clone();
         let live = Live::new(settings.config.clone(), served);
 
         let reload = reload::start(&live, &store).map_err(|source| StartError::Watch {
@@ -147,6 +146,12 @@ impl Application {
         if let Some(n) = workers {
             server = server.workers(n);
         }
+        // What an operator checks first: which file, which revision, which folder, where.
+        tracing::info!(
+            "started: listening on {address}, registry {} (revision {revision}), store {}",
+            settings.config.display(),
+            settings.data.display()
+        );
         Ok(Application {
             port,
             server: server.run(),

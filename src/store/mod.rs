@@ -20,6 +20,7 @@ mod erase;
 mod export;
 mod history;
 mod keys;
+mod lock;
 mod range;
 mod records;
 mod snapshots;
@@ -56,6 +57,9 @@ pub enum StoreError {
     },
     #[error("the data folder {path} holds format {found:?}, which this version cannot read")]
     Format { path: PathBuf, found: String },
+    /// sled allows one process per data folder.
+    #[error("{} is in use by {by}", .path.display())]
+    InUse { path: PathBuf, by: String },
     #[error("storage failed: {0}")]
     Sled(#[from] sled::Error),
     #[error("the consent store is unavailable: {0}")]
@@ -71,8 +75,7 @@ impl StoreError {
 
     /// True when the data folder is in use by another process (a running service).
     pub fn is_locked(&self) -> bool {
-        // sled reports a held lock only in its message.
-        matches!(self, StoreError::Sled(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock"))
+        matches!(self, StoreError::InUse { .. })
     }
 }
 
@@ -257,7 +260,7 @@ impl Store {
             days: Mutex::new(HashMap::new()),
             probe: tokio::sync::Mutex::new(None),
         });
-        shared.install(shared.open_trees(0)?);
+        shared.install(shared.open_trees(0).map_err(|e| lock::in_use(dir, e))?);
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new()
                 .name(name.to_owned())

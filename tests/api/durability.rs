@@ -396,7 +396,10 @@ async fn the_export_command_writes_the_records_of_a_stopped_service() {
     assert!(none.status.success());
     assert!(none.stdout.is_empty());
     assert!(!while_running.status.success());
-    assert!(String::from_utf8_lossy(&while_running.stderr).contains("in use by a running service"));
+    assert!(
+        String::from_utf8_lossy(&while_running.stderr)
+            .contains("is in use by another consentry process")
+    );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("since"));
 }

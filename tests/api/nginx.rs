@@ -1,7 +1,7 @@
 //! The deployment of the README, tested: Debian's nginx with the repository's
 //! `deploy/nginx.conf` (its ports, certificate and cache paths swapped for the test's) in front
-//! of the real binary with `--trust-forwarded-for`. Skipped, with a notice, where nginx is not
-//! installed, unless `CONSENTRY_NGINX_TESTS=required` (which `.ci/run` sets).
+//! of the real binary with `--trust-forwarded-for`. Ignored where nginx, openssl or curl is not
+//! installed (`build.rs`), unless `CONSENTRY_NGINX_TESTS=required` (which `.ci/run` sets).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -14,20 +14,27 @@ use crate::helpers::SMALL;
 
 const HOST: &str = "consent.example.com";
 
-fn nginx_binary() -> Option<PathBuf> {
-    let found = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    if found.is_none() {
-        let required = std::env::var("CONSENTRY_NGINX_TESTS").is_ok_and(|v| v == "required");
-        assert!(
-            !required,
-            "CONSENTRY_NGINX_TESTS=required but nginx is not installed"
-        );
-        eprintln!("SKIPPED: nginx is not installed (apt-get install -y nginx)");
+/// The tools this test drives. It runs only where they were found at build time, or under
+/// `CONSENTRY_NGINX_TESTS=required` (see `build.rs`), so a missing one fails here, saying what
+/// to install.
+struct Tools {
+    nginx: PathBuf,
+    openssl: PathBuf,
+    curl: PathBuf,
+}
+
+impl Tools {
+    fn find() -> Tools {
+        use crate::common::tools;
+        let found = |tool: Result<PathBuf, tools::Missing>| {
+            tool.unwrap_or_else(|missing| panic!("{missing}"))
+        };
+        Tools {
+            nginx: found(tools::nginx()),
+            openssl: found(tools::openssl()),
+            curl: found(tools::curl()),
+        }
     }
-    found
 }
 
 /// A port nobody listens on now (bound, then let go).
@@ -134,8 +141,8 @@ fn site_config(dir: &Path, service: u16, http: u16, https: u16) -> String {
     site
 }
 
-fn start_nginx(nginx: &Path, dir: &Path, service: u16) -> (Running, u16, u16) {
-    let made = Command::new("openssl")
+fn start_nginx(tools: &Tools, dir: &Path, service: u16) -> (Running, u16, u16) {
+    let made = Command::new(&tools.openssl)
         .args([
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
         ])
@@ -149,12 +156,6 @@ fn start_nginx(nginx: &Path, dir: &Path, service: u16) -> (Running, u16, u16) {
         .status()
         .expect("openssl runs");
     assert!(made.success(), "a self-signed certificate");
-    let (http, https) = (free_port(), free_port());
-    std::fs::write(
-        dir.join("site.conf"),
-        site_config(dir, service, http, https),
-    )
-    .expect("site");
     for temp in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
         std::fs::create_dir_all(dir.join("temp").join(temp)).expect("temp folder");
     }
@@ -167,26 +168,51 @@ fn start_nginx(nginx: &Path, dir: &Path, service: u16) -> (Running, u16, u16) {
          include {d}/site.conf;\n}}\n"
     );
     std::fs::write(dir.join("nginx.conf"), main).expect("nginx.conf");
-    let child = Command::new(nginx)
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", https)).is_err() {
-        let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "nginx did not listen: {log}"
+    // A port found free can be taken by another test before nginx binds it: then nginx exits,
+    // and it is tried again on other ports.
+    let mut log = String::new();
+    for _ in 0..5 {
+        let (http, https) = (free_port(), free_port());
+        std::fs::write(
+            dir.join("site.conf"),
+            site_config(dir, service, http, https),
+        )
+        .expect("site");
+        let _ = std::fs::remove_file(dir.join("error.log"));
+        let mut child = Running(
+            Command::new(&tools.nginx)
+                .arg("-p")
+                .arg(dir)
+                .arg("-c")
+                .arg(dir.join("nginx.conf"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nginx starts"),
         );
-        std::thread::sleep(Duration::from_millis(50));
+        let started = Instant::now();
+        loop {
+            log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+            if let Ok(Some(_)) = child.0.try_wait() {
+                break;
+            }
+            let listening = std::net::TcpStream::connect(("127.0.0.1", https)).is_ok();
+            if listening && !log.contains("[emerg]") {
+                return (child, http, https);
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nginx did not listen: {log}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            log.contains("Address already in use"),
+            "nginx stopped: {log}"
+        );
     }
-    (Running(child), http, https)
+    panic!("nginx found no free port in 5 tries: {log}")
 }
 
 /// What curl got: status, headers (lower-case names) and body.
@@ -206,8 +232,8 @@ impl Got {
 }
 
 /// One request with curl, as a client at `from` (a loopback address) would send it.
-fn curl(dir: &Path, from: &str, url: &str, args: &[&str]) -> Got {
-    let out = Command::new("curl")
+fn curl(tools: &Tools, dir: &Path, from: &str, url: &str, args: &[&str]) -> Got {
+    let out = Command::new(&tools.curl)
         .args(["-s", "-S", "--http1.1", "-D", "-", "--interface", from])
         .arg("--cacert")
         .arg(dir.join("cert.pem"))
@@ -235,19 +261,21 @@ fn curl(dir: &Path, from: &str, url: &str, args: &[&str]) -> Got {
 }
 
 #[test]
+#[cfg_attr(
+    not(nginx_tests),
+    ignore = "no nginx, openssl or curl: apt-get install -y nginx openssl curl"
+)]
 fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cached_banner() {
-    let Some(nginx) = nginx_binary() else {
-        return;
-    };
+    let tools = Tools::find();
     let dir = tempfile::tempdir().expect("temp dir");
     let (_service, service_port) = start_service(dir.path());
-    let (_nginx, http, https) = start_nginx(&nginx, dir.path(), service_port);
+    let (_nginx, http, https) = start_nginx(&tools, dir.path(), service_port);
     let base = format!("https://{HOST}:{https}");
     let resolve = format!("{HOST}:{https}:127.0.0.1");
     let get = |from: &str, path: &str, extra: &[&str]| {
         let mut args = vec!["--resolve", resolve.as_str()];
         args.extend_from_slice(extra);
-        curl(dir.path(), from, &format!("{base}{path}"), &args)
+        curl(&tools, dir.path(), from, &format!("{base}{path}"), &args)
     };
 
     let registry: Value =
@@ -295,6 +323,7 @@ fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cac
         ],
     );
     let plain = curl(
+        &tools,
         dir.path(),
         "127.0.0.1",
         &format!("http://127.0.0.1:{http}/cookie-policy"),

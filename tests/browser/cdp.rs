@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -17,19 +17,6 @@ use tungstenite::{Message, WebSocket};
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 /// Events kept for later inspection (requests, loads, exceptions); older ones are dropped.
 const EVENTS_KEPT: usize = 5_000;
-
-/// Where a browser may be installed, in order of preference; `CONSENTRY_CHROMIUM` comes first.
-pub fn find_chromium() -> Option<PathBuf> {
-    let from_env = std::env::var_os("CONSENTRY_CHROMIUM").map(PathBuf::from);
-    let known = [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-        "/usr/bin/google-chrome-stable",
-    ]
-    .map(PathBuf::from);
-    from_env.into_iter().chain(known).find(|p| p.is_file())
-}
 
 /// A key a visitor presses.
 #[derive(Clone, Copy, Debug)]

@@ -53,20 +53,11 @@ impl Drop for Slot {
     }
 }
 
-/// The browser to test with, or `None` (with a notice) where there is none and the browser
-/// tests are not required. `CONSENTRY_BROWSER_TESTS=required` makes a missing browser fail.
-fn chromium_binary() -> Option<PathBuf> {
-    let found = crate::cdp::find_chromium();
-    if found.is_none() {
-        let required = std::env::var("CONSENTRY_BROWSER_TESTS").is_ok_and(|v| v == "required");
-        assert!(
-            !required,
-            "CONSENTRY_BROWSER_TESTS=required but no Chromium was found \
-             (install Debian's `chromium` or set CONSENTRY_CHROMIUM)"
-        );
-        eprintln!("notice: no Chromium found; browser test skipped (apt-get install chromium)");
-    }
-    found
+/// The browser to test with. A test that needs it runs only where it was found at build time,
+/// or under `CONSENTRY_BROWSER_TESTS=required` (see `build.rs`), so a missing one fails here,
+/// saying what to install.
+fn chromium_binary() -> PathBuf {
+    crate::common::tools::chromium().unwrap_or_else(|missing| panic!("{missing}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,27 +83,27 @@ pub struct Setup {
 }
 
 impl Harness {
-    /// The shop with its own registry, or `None` where browser tests are skipped.
-    pub fn start() -> Option<Harness> {
+    /// The shop with its own registry.
+    pub fn start() -> Harness {
         Harness::start_with(shop_registry)
     }
 
     /// A first visit to the shop: started, opened, and the banner shown.
-    pub fn first_visit() -> Option<Harness> {
-        let mut h = Harness::start()?;
+    pub fn first_visit() -> Harness {
+        let mut h = Harness::start();
         h.open_shop();
         assert!(h.banner_shows(SOON), "no banner on a first visit");
-        Some(h)
+        h
     }
 
     /// Like `start`, with the registry made from the website's origins.
-    pub fn start_with(registry: impl FnOnce(&[String]) -> String) -> Option<Harness> {
+    pub fn start_with(registry: impl FnOnce(&[String]) -> String) -> Harness {
         Harness::start_set_up(registry, Setup::default())
     }
 
     /// The shop with its own registry, its pages reaching the service through a reverse proxy
     /// that the test can take down.
-    pub fn behind_front() -> Option<Harness> {
+    pub fn behind_front() -> Harness {
         let setup = Setup {
             front: true,
             ..Setup::default()
@@ -121,11 +112,8 @@ impl Harness {
     }
 
     /// Like `start_with`, in the world `setup` describes.
-    pub fn start_set_up(
-        registry: impl FnOnce(&[String]) -> String,
-        setup: Setup,
-    ) -> Option<Harness> {
-        let binary = chromium_binary()?;
+    pub fn start_set_up(registry: impl FnOnce(&[String]) -> String, setup: Setup) -> Harness {
+        let binary = chromium_binary();
         let slot = Slot::take();
         let host = HostSite::start();
         let origins = [
@@ -185,13 +173,13 @@ impl Harness {
                 "--accept-lang=en-US,en".to_owned(),
             ],
         );
-        Some(Harness {
+        Harness {
             browser,
             service,
             host,
             front,
             _slot: slot,
-        })
+        }
     }
 
     /// Every request of the page takes `ms` longer (0: as fast as the loopback).
@@ -491,9 +479,11 @@ pub fn screenshot_dir() -> PathBuf {
     dir
 }
 
-/// axe-core's script, installed from npm by `.ci/run` (`npm ci --prefix tests/browser`).
-pub fn axe_source() -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/browser/node_modules/axe-core/axe.min.js");
-    std::fs::read_to_string(path).ok()
+/// axe-core's script, installed from npm by `npm ci --prefix tests/browser` (as `.ci/run` does).
+/// The scan runs only where it was found at build time, or under
+/// `CONSENTRY_BROWSER_TESTS=required`, so a missing one fails here, saying how to install it.
+pub fn axe_source() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = crate::common::tools::axe(root).unwrap_or_else(|missing| panic!("{missing}"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -1,6 +1,7 @@
 //! The banner in a real headless Chromium: what a visitor sees and does, and what the service
 //! then keeps. Each test has its own service, website and browser profile. Where no Chromium is
-//! installed the tests print a notice and pass, unless `CONSENTRY_BROWSER_TESTS=required`.
+//! installed the tests are ignored, with the command that installs it as the reason (`build.rs`),
+//! unless `CONSENTRY_BROWSER_TESTS=required`, which makes them run and fail on what is missing.
 
 #[path = "../common/mod.rs"]
 mod common;

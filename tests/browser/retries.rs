@@ -76,11 +76,13 @@ fn all_records_once_settled(h: &mut Harness) -> Vec<Value> {
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn a_decision_made_while_the_service_answers_503_is_recorded_on_the_next_page_view_once_it_answers_again()
  {
-    let Some(mut h) = Harness::behind_front() else {
-        return;
-    };
+    let mut h = Harness::behind_front();
     h.open_shop();
     assert!(h.banner_shows(SOON), "no banner on a first visit");
 
@@ -141,10 +143,12 @@ fn a_decision_made_while_the_service_answers_503_is_recorded_on_the_next_page_vi
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn a_repeat_is_never_stored_twice() {
-    let Some(mut h) = Harness::behind_front() else {
-        return;
-    };
+    let mut h = Harness::behind_front();
     h.open_shop();
     assert!(h.banner_shows(SOON), "no banner on a first visit");
     h.front().set(State::Down);
@@ -200,10 +204,12 @@ fn a_repeat_is_never_stored_twice() {
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn a_decision_whose_connection_dropped_is_recorded_on_the_next_page_view() {
-    let Some(mut h) = Harness::behind_front() else {
-        return;
-    };
+    let mut h = Harness::behind_front();
     h.open_shop();
     assert!(h.banner_shows(SOON), "no banner on a first visit");
 
@@ -234,10 +240,12 @@ fn a_decision_whose_connection_dropped_is_recorded_on_the_next_page_view() {
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn a_decision_made_offline_is_recorded_as_soon_as_the_browser_is_back_online() {
-    let Some(mut h) = Harness::first_visit() else {
-        return;
-    };
+    let mut h = Harness::first_visit();
     let offline = |h: &mut Harness, offline: bool| {
         h.browser.call(
             "Network.emulateNetworkConditions",
@@ -268,10 +276,12 @@ fn a_decision_made_offline_is_recorded_as_soon_as_the_browser_is_back_online() {
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn a_decision_whose_answer_the_page_did_not_wait_for_is_posted_again_and_stored_once() {
-    let Some(mut h) = Harness::behind_front() else {
-        return;
-    };
+    let mut h = Harness::behind_front();
     h.open_shop();
     assert!(h.banner_shows(SOON), "no banner on a first visit");
 
@@ -296,10 +306,12 @@ fn a_decision_whose_answer_the_page_did_not_wait_for_is_posted_again_and_stored_
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn a_kept_decision_the_service_can_never_accept_is_dropped_rather_than_posted_forever() {
-    let Some(mut h) = Harness::first_visit() else {
-        return;
-    };
+    let mut h = Harness::first_visit();
     let registry = h.service.registry();
     // Kept by an earlier page (the service has since lost the snapshot it names, say).
     let refused = json!({
@@ -332,10 +344,12 @@ fn a_kept_decision_the_service_can_never_accept_is_dropped_rather_than_posted_fo
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn a_browser_whose_storage_throws_still_applies_and_records_the_decision() {
-    let Some(mut h) = Harness::start() else {
-        return;
-    };
+    let mut h = Harness::start();
     // Storage switched off: reading `localStorage` throws, as in Safari with storage blocked.
     h.browser.before_every_document(
         r#"Object.defineProperty(window, "localStorage", {
@@ -357,6 +371,10 @@ fn a_browser_whose_storage_throws_still_applies_and_records_the_decision() {
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn a_decision_refused_with_429_is_recorded_on_a_later_page_view() {
     let setup = Setup {
         settings: Some(|s| {
@@ -367,9 +385,7 @@ fn a_decision_refused_with_429_is_recorded_on_a_later_page_view() {
         }),
         ..Setup::default()
     };
-    let Some(mut h) = Harness::start_set_up(shop_registry, setup) else {
-        return;
-    };
+    let mut h = Harness::start_set_up(shop_registry, setup);
     h.open_shop();
     assert!(h.banner_shows(SOON), "no banner on a first visit");
 
@@ -419,6 +435,10 @@ fn a_decision_refused_with_429_is_recorded_on_a_later_page_view() {
 }
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn deleting_a_refused_categorys_storage_keeps_the_undelivered_decision() {
     // Every local-storage key of the site declared as marketing's, by a pattern.
     let registry = |origins: &[String]| {
@@ -432,9 +452,7 @@ fn deleting_a_refused_categorys_storage_keeps_the_undelivered_decision() {
         front: true,
         ..Setup::default()
     };
-    let Some(mut h) = Harness::start_set_up(registry, setup) else {
-        return;
-    };
+    let mut h = Harness::start_set_up(registry, setup);
     h.open_shop();
     assert!(h.banner_shows(SOON), "no banner on a first visit");
     h.browser

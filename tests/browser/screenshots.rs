@@ -7,10 +7,12 @@ use crate::common::REPO_COOKIES;
 use crate::harness::{Harness, SOON, screenshot_dir};
 
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn screenshots_of_the_banner_and_dialog_at_desktop_and_phone_width_in_light_and_dark() {
-    let Some(mut h) = Harness::start_with(|_| REPO_COOKIES.to_owned()) else {
-        return;
-    };
+    let mut h = Harness::start_with(|_| REPO_COOKIES.to_owned());
     let dir = screenshot_dir();
     let demo = format!("{}/", h.service.origin);
     let settle = Duration::from_millis(700);

@@ -6,6 +6,8 @@
 // Each binary uses part of it.
 #![allow(dead_code)]
 
+pub mod tools;
+
 use std::path::{Path, PathBuf};
 
 use consentry::admin_token::AdminToken;

@@ -1,0 +1,83 @@
+//! Marks the tests whose tool this machine lacks, so that they show as `ignored` with the
+//! install command instead of passing without running: `cfg(chromium_tests)`, `cfg(axe_tests)`,
+//! `cfg(nginx_tests)` and `cfg(systemd_tests)` are set where Chromium, axe-core's npm module,
+//! nginx (with openssl and curl) and systemd-analyze are found (`tests/common/tools.rs` says
+//! where), or where `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required`,
+//! for the deployment tests) says they must run, and then fail on what is missing.
+
+#[path = "tests/common/tools.rs"]
+mod tools;
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    for cfg in [
+        "chromium_tests",
+        "axe_tests",
+        "nginx_tests",
+        "systemd_tests",
+    ] {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+    }
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=tests/common/tools.rs");
+    for variable in tools::VARIABLES
+        .iter()
+        .chain(&["CONSENTRY_BROWSER_TESTS", "CONSENTRY_NGINX_TESTS"])
+    {
+        println!("cargo::rerun-if-env-changed={variable}");
+    }
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let required = |variable| std::env::var(variable).is_ok_and(|v| v == "required");
+
+    let chromium = watch(tools::chromium());
+    if chromium || required("CONSENTRY_BROWSER_TESTS") {
+        println!("cargo::rustc-cfg=chromium_tests");
+    }
+    if watch(tools::axe(&root)) || required("CONSENTRY_BROWSER_TESTS") {
+        println!("cargo::rustc-cfg=axe_tests");
+    }
+    // Each is watched, so none may be skipped once one is missing.
+    let nginx: Vec<bool> = [tools::nginx(), tools::openssl(), tools::curl()]
+        .into_iter()
+        .map(watch)
+        .collect();
+    if nginx.iter().all(|found| *found) || required("CONSENTRY_NGINX_TESTS") {
+        println!("cargo::rustc-cfg=nginx_tests");
+    }
+    if watch(tools::systemd_analyze()) || required("CONSENTRY_NGINX_TESTS") {
+        println!("cargo::rustc-cfg=systemd_tests");
+    }
+}
+
+/// True when the tool was found. Asks cargo to run this script again when what was found
+/// changes, or when the tool appears where it was looked for: through the nearest existing
+/// folders, since cargo takes a path that does not exist as changed on every build (and the
+/// whole package would rebuild each time). A path an environment variable names is not
+/// watched: changing the variable runs this again.
+fn watch(found: Result<PathBuf, tools::Missing>) -> bool {
+    let folders = match found {
+        Ok(path) => {
+            println!("cargo::rerun-if-changed={}", path.display());
+            return true;
+        }
+        Err(missing) if missing.named_by.is_some() => return false,
+        Err(missing) => missing.looked_at,
+    };
+    let mut watched: Vec<&Path> = Vec::new();
+    for folder in folders.iter().filter_map(|p| nearest_folder(p)) {
+        if !watched.contains(&folder) {
+            println!("cargo::rerun-if-changed={}", folder.display());
+            watched.push(folder);
+        }
+    }
+    false
+}
+
+/// The nearest existing folder above `path`, short of `/` (which cargo would scan whole).
+fn nearest_folder(path: &Path) -> Option<&Path> {
+    path.ancestors()
+        .skip(1)
+        .find(|a| a.is_dir())
+        .filter(|a| a.parent().is_some())
+}
