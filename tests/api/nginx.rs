@@ -300,7 +300,7 @@ fn through_the_documented_nginx_the_service_records_the_visitor_and_serves_a_cac
     let posted = get("127.7.8.9", "/api/v1/consents", &forged);
     // From 127.9.9.9 straight to the service, around nginx: the header is not believed.
     let service = format!("http://127.0.0.1:{service_port}/api/v1/consents");
-    let direct = curl(dir.path(), "127.9.9.9", &service, &forged);
+    let direct = curl(&tools, dir.path(), "127.9.9.9", &service, &forged);
     let first = get(
         "127.0.0.1",
         "/banner.js",

@@ -76,10 +76,12 @@ fn screenshots_of_the_banner_and_dialog_at_desktop_and_phone_width_in_light_and_
 /// The cookie-policy page, in English and in French, once the banner is answered: its tables,
 /// the patterns in words and Consentry's own cookie under "Strictly necessary".
 #[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
 fn screenshots_of_the_policy_page_in_english_and_french() {
-    let Some(mut h) = Harness::start_with(|_| REPO_COOKIES.to_owned()) else {
-        return;
-    };
+    let mut h = Harness::start_with(|_| REPO_COOKIES.to_owned());
     let dir = screenshot_dir();
     for (lang, width, height, mobile) in [
         ("en", 1280, 2600, false),
