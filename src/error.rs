@@ -8,7 +8,7 @@ use crate::consent::{DecisionError, IdError, TermsError};
 use crate::store::{HistoryError, InvalidDays, RangeError, StoreError, UnknownFormat};
 
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub(crate) enum AppError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
@@ -46,12 +46,10 @@ pub enum AppError {
     TooManyConnections(u32),
     #[error("the consent store cannot accept writes right now; try again shortly")]
     Unavailable(#[from] StoreError),
-    #[error("internal error")]
-    Internal(String),
 }
 
 impl AppError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
+    pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::BadRequest {
             code,
             message: message.into(),
@@ -77,7 +75,6 @@ impl AppError {
             AppError::RequestTimeout(_) => "request-timeout",
             AppError::TooManyConnections(_) => "too-many-connections",
             AppError::Unavailable(_) => "store-unavailable",
-            AppError::Internal(_) => "internal",
         }
     }
 
@@ -124,16 +121,13 @@ impl ResponseError for AppError {
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyConnections(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         // The cause chain goes to the log, never to the client.
-        match self {
-            AppError::Unavailable(cause) => tracing::error!(error = %cause, "store unavailable"),
-            AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
-            _ => {}
+        if let AppError::Unavailable(cause) = self {
+            tracing::error!(error = %cause, "store unavailable");
         }
         let field = self.field();
         let mut res = HttpResponse::build(self.status_code());

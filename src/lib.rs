@@ -1,22 +1,29 @@
+//! Consentry as a library: what the binary and the integration tests use is `pub` (the
+//! command line, the settings and the application they build, the registry checker); every
+//! other module is the crate's own.
+#![warn(unreachable_pub)]
+
 pub mod admin_token;
-pub mod banner;
+pub(crate) mod banner;
 pub mod cli;
 pub(crate) mod connections;
-pub mod consent;
-pub mod error;
-pub mod i18n;
-pub mod localized;
+pub(crate) mod consent;
+pub(crate) mod error;
+pub(crate) mod i18n;
+pub(crate) mod localized;
 pub mod proxies;
 pub mod rate_limit;
 pub mod registry;
 pub(crate) mod reload;
 pub mod retention;
-pub mod routes;
-pub mod served;
+pub(crate) mod routes;
+pub(crate) mod served;
 pub mod settings;
 pub mod startup;
 pub(crate) mod state;
-pub mod store;
+pub(crate) mod store;
 pub(crate) mod suggest;
 pub(crate) mod upkeep;
-pub mod url;
+pub(crate) mod url;
+
+pub use store::StoreError;

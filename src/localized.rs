@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::i18n::{self, LifetimeTexts, PolicyTexts, Texts};
 use crate::registry::{Cookie, Kind, Lang, Lifetime, OwnStorage, Registry, Unit};
 
-pub struct Localized {
+pub(crate) struct Localized {
     pub lang: Lang,
     pub site_name: String,
     pub texts: Texts,
@@ -22,7 +22,7 @@ pub struct Localized {
 /// A category in one language. Serialized, it is a category of the banner's configuration
 /// (static/banner.js reads it), in this field order.
 #[derive(Serialize)]
-pub struct LocalCategory {
+pub(crate) struct LocalCategory {
     pub id: String,
     #[serde(skip_serializing_if = "Not::not")]
     pub required: bool,
@@ -40,7 +40,7 @@ pub struct LocalCategory {
 
 impl LocalCategory {
     /// Every cookie the policy page lists in this category: the declared ones, then Consentry's.
-    pub fn listed(&self) -> impl Iterator<Item = &LocalCookie> {
+    pub(crate) fn listed(&self) -> impl Iterator<Item = &LocalCookie> {
         self.cookies.iter().chain(&self.own)
     }
 }
@@ -48,7 +48,7 @@ impl LocalCategory {
 /// A cookie in one language. Serialized, it is a cookie of the banner's configuration; the
 /// fields it skips are the policy page's.
 #[derive(Serialize)]
-pub struct LocalCookie {
+pub(crate) struct LocalCookie {
     pub name: String,
     /// Where the data is kept; the banner is told only when it is not a cookie.
     #[serde(skip_serializing_if = "is_cookie")]
@@ -78,7 +78,7 @@ fn is_cookie(kind: &Kind) -> bool {
 }
 
 impl Localized {
-    pub fn new(registry: &Registry, lang: &Lang) -> Localized {
+    pub(crate) fn new(registry: &Registry, lang: &Lang) -> Localized {
         let default = registry.default_lang();
         let texts = Texts::new(lang, registry.texts.get(lang));
         let site_name = registry.site.name.get(lang, default);

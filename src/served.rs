@@ -12,7 +12,7 @@ use crate::banner::{BannerConfig, Bundle, Snapshot};
 use crate::localized::Localized;
 use crate::registry::{Lang, Registry, short_hash};
 
-pub struct Served {
+pub(crate) struct Served {
     pub registry: Registry,
     pub registry_json: actix_web::web::Bytes,
     pub registry_etag: String,
@@ -24,7 +24,7 @@ pub struct Served {
 }
 
 impl Served {
-    pub fn build(registry: Registry) -> Served {
+    pub(crate) fn build(registry: Registry) -> Served {
         let views: BTreeMap<Lang, Localized> = registry
             .site
             .languages
@@ -77,31 +77,31 @@ struct RegistryJson<'a> {
 
 /// The registry being served, replaced whole on reload.
 #[derive(Clone)]
-pub struct Live {
+pub(crate) struct Live {
     path: PathBuf,
     current: Arc<RwLock<Arc<Served>>>,
 }
 
 impl Live {
-    pub fn new(path: PathBuf, served: Served) -> Live {
+    pub(crate) fn new(path: PathBuf, served: Served) -> Live {
         Live {
             path,
             current: Arc::new(RwLock::new(Arc::new(served))),
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
-    pub fn get(&self) -> Arc<Served> {
+    pub(crate) fn get(&self) -> Arc<Served> {
         match self.current.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    pub fn replace(&self, served: Served) {
+    pub(crate) fn replace(&self, served: Served) {
         let served = Arc::new(served);
         match self.current.write() {
             Ok(mut guard) => *guard = served,

@@ -13,7 +13,7 @@ use crate::registry::{Lang, short_hash};
 
 /// A content coding the client accepts, best first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     Brotli,
     Gzip,
     Identity,
@@ -21,7 +21,7 @@ pub enum Encoding {
 
 impl Encoding {
     /// The best coding an `Accept-Encoding` header allows (`q=0` refuses one).
-    pub fn negotiate(accept: Option<&str>) -> Encoding {
+    pub(crate) fn negotiate(accept: Option<&str>) -> Encoding {
         let allowed = |name: &str| {
             accept.into_iter().flat_map(|a| a.split(',')).any(|item| {
                 let mut parts = item.split(';').map(str::trim);
@@ -43,7 +43,7 @@ impl Encoding {
         }
     }
 
-    pub fn header(self) -> Option<&'static str> {
+    pub(crate) fn header(self) -> Option<&'static str> {
         match self {
             Encoding::Brotli => Some("br"),
             Encoding::Gzip => Some("gzip"),
@@ -53,13 +53,13 @@ impl Encoding {
 }
 
 /// One representation of the script: its bytes and strong ETag.
-pub struct Variant {
+pub(crate) struct Variant {
     pub body: Bytes,
     pub etag: String,
 }
 
 /// The script of one registry revision in every coding.
-pub struct Bundle {
+pub(crate) struct Bundle {
     identity: Variant,
     gzip: Variant,
     brotli: Variant,
@@ -70,7 +70,7 @@ impl Bundle {
     /// snapshot's JSON byte for byte, so what runs is what `shown` names; every JSON in it is
     /// written by `script_safe_json`, so the script holds no `</script>` or `<!--` even when the
     /// registry's texts do, and can be pasted inline.
-    pub fn build(snapshots: &BTreeMap<Lang, Snapshot>, default: &Lang) -> Bundle {
+    pub(crate) fn build(snapshots: &BTreeMap<Lang, Snapshot>, default: &Lang) -> Bundle {
         let code = &*SERVED;
         let mut script = Vec::with_capacity(code.js.len() + code.css.len() + 16 * 1024);
         // Chromium (136+) compiles every function up front, off the main thread when the script
@@ -113,7 +113,7 @@ impl Bundle {
         }
     }
 
-    pub fn variant(&self, encoding: Encoding) -> &Variant {
+    pub(crate) fn variant(&self, encoding: Encoding) -> &Variant {
         match encoding {
             Encoding::Brotli => &self.brotli,
             Encoding::Gzip => &self.gzip,
@@ -170,7 +170,8 @@ mod tests {
     use std::io::Read;
 
     use super::*;
-    use crate::banner::{BannerConfig, version};
+    use crate::banner::BannerConfig;
+    use crate::banner::code::version;
     use crate::localized::Localized;
 
     /// What `Served` builds of a registry for the banner: each language's snapshot, and the

@@ -25,7 +25,7 @@ pub(super) static SERVED: LazyLock<Code> = LazyLock::new(|| {
 
 /// Names the banner code and styles; part of every `shown` hash, so a changed banner is a new
 /// snapshot even when the registry is the same.
-pub fn version() -> &'static str {
+pub(crate) fn version() -> &'static str {
     &SERVED.version
 }
 

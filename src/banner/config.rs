@@ -11,7 +11,7 @@ use crate::localized::{LocalCategory, Localized};
 use crate::registry::{Lang, Registry, short_hash};
 
 #[derive(Serialize)]
-pub struct BannerConfig<'a> {
+pub(crate) struct BannerConfig<'a> {
     // Fields that are the same in every language come first: the served script holds every
     // language, and brotli compresses long runs repeated across them best.
     pub banner: &'static str,
@@ -29,7 +29,7 @@ pub struct BannerConfig<'a> {
 }
 
 impl<'a> BannerConfig<'a> {
-    pub fn new(registry: &'a Registry, view: &'a Localized) -> BannerConfig<'a> {
+    pub(crate) fn new(registry: &'a Registry, view: &'a Localized) -> BannerConfig<'a> {
         let site = &registry.site;
         BannerConfig {
             banner: version(),
@@ -49,14 +49,14 @@ impl<'a> BannerConfig<'a> {
 
 /// What the banner shows in one language, exactly as served.
 #[derive(Clone, Debug)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Content address of `json`.
     pub shown: String,
     pub json: Vec<u8>,
 }
 
 impl Snapshot {
-    pub fn of(config: &BannerConfig) -> Snapshot {
+    pub(crate) fn of(config: &BannerConfig) -> Snapshot {
         let json = script_safe_json(config);
         let shown = short_hash(&json, 16);
         Snapshot { shown, json }

@@ -7,6 +7,5 @@ mod config;
 #[cfg(test)]
 mod contract;
 
-pub use bundle::{Bundle, Encoding, Variant};
-pub use code::version;
-pub use config::{BannerConfig, Snapshot};
+pub(crate) use bundle::{Bundle, Encoding};
+pub(crate) use config::{BannerConfig, Snapshot};

@@ -11,7 +11,7 @@ use crate::suggest::suggest;
 
 /// What a posted body can get wrong by itself, before it is checked against its snapshot.
 #[derive(Debug, thiserror::Error)]
-pub enum DecisionError {
+pub(crate) enum DecisionError {
     /// `why` says whether the body was not JSON at all or JSON but not an object.
     #[error("{why}: {source}")]
     Malformed {
@@ -43,7 +43,7 @@ pub enum DecisionError {
 }
 
 impl DecisionError {
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             DecisionError::Malformed { .. } => "malformed-json",
             DecisionError::Duplicate(_) => "duplicate-field",
@@ -58,7 +58,7 @@ impl DecisionError {
 
     /// The field to fix: `body` when it is not a JSON object, the client's key when that key
     /// is repeated or unknown.
-    pub fn field(&self) -> &str {
+    pub(crate) fn field(&self) -> &str {
         match self {
             DecisionError::Malformed { .. } => "body",
             DecisionError::Duplicate(name) | DecisionError::Unknown { name, .. } => name,
@@ -75,7 +75,7 @@ impl DecisionError {
 /// What the visitor did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Action {
+pub(crate) enum Action {
     AcceptAll,
     RejectAll,
     Custom,
@@ -84,7 +84,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub(crate) const ALL: [Action; 5] = [
         Action::AcceptAll,
         Action::RejectAll,
         Action::Custom,
@@ -92,7 +92,7 @@ impl Action {
         Action::Withdraw,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Action::AcceptAll => "accept-all",
             Action::RejectAll => "reject-all",
@@ -129,7 +129,7 @@ const DECISION_FIELDS: [&str; 8] = [
 /// Serialized, it is the body it was parsed from in canonical form (what property tests
 /// parse again).
 #[derive(Debug, PartialEq, Serialize)]
-pub struct Decision {
+pub(crate) struct Decision {
     pub(super) consent_id: Option<ConsentId>,
     pub(super) decision_id: Option<DecisionId>,
     pub(super) revision: String,
@@ -142,7 +142,7 @@ pub struct Decision {
 
 impl Decision {
     /// Parses a posted body; every problem names the field it is about.
-    pub fn parse(body: &[u8]) -> Result<Decision, DecisionError> {
+    pub(crate) fn parse(body: &[u8]) -> Result<Decision, DecisionError> {
         let UniqueKeys { map, repeated } =
             serde_json::from_slice(body).map_err(|source| DecisionError::Malformed {
                 why: match source.classify() {
@@ -200,7 +200,7 @@ impl Decision {
     }
 
     /// The snapshot the visitor saw, to be looked up before the record is made.
-    pub fn shown(&self) -> &str {
+    pub(crate) fn shown(&self) -> &str {
         &self.shown
     }
 }

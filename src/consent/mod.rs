@@ -14,10 +14,10 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serializer};
 use time::OffsetDateTime;
 
-pub use decision::{Action, Decision, DecisionError};
-pub use id::{ConsentId, DecisionId, IdError};
-pub use page::Page;
-pub use record::{ConsentRecord, RequestFacts, Terms, TermsCategory, TermsError, ip_prefix};
+pub(crate) use decision::{Action, Decision, DecisionError};
+pub(crate) use id::{ConsentId, DecisionId, IdError};
+pub(crate) use page::Page;
+pub(crate) use record::{ConsentRecord, RequestFacts, Terms, TermsError};
 
 /// Times as RFC 3339 in UTC with exactly three decimals, so that records sort as text too.
 pub(crate) mod millis {
@@ -28,17 +28,17 @@ pub(crate) mod millis {
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
 
-    pub fn format(t: OffsetDateTime) -> String {
+    pub(crate) fn format(t: OffsetDateTime) -> String {
         t.to_offset(time::UtcOffset::UTC)
             .format(FORMAT)
             .unwrap_or_default()
     }
 
-    pub fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format(*t))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         OffsetDateTime::parse(&text, &Rfc3339).map_err(serde::de::Error::custom)
     }
@@ -48,7 +48,7 @@ pub(crate) mod millis {
 pub(crate) mod ordered_map {
     use super::*;
 
-    pub fn serialize<S: Serializer>(v: &[(String, bool)], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &[(String, bool)], s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(v.len()))?;
         for (k, g) in v {
             map.serialize_entry(k, g)?;
@@ -56,7 +56,9 @@ pub(crate) mod ordered_map {
         map.end()
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, bool)>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(String, bool)>, D::Error> {
         struct Ordered;
         impl<'de> Visitor<'de> for Ordered {
             type Value = Vec<(String, bool)>;

@@ -14,7 +14,7 @@ const USER_AGENT_MAX: usize = 512;
 /// A decision that the snapshot it names refuses: no such snapshot, or one that shows another
 /// revision, language or categories, or an action the granted categories contradict.
 #[derive(Debug, thiserror::Error)]
-pub enum TermsError {
+pub(crate) enum TermsError {
     #[error("shown names no banner snapshot this service has served")]
     UnknownShown,
     #[error("revision {revision:?} is not the revision of the banner snapshot {shown:?}")]
@@ -28,7 +28,7 @@ pub enum TermsError {
 }
 
 impl TermsError {
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             TermsError::UnknownShown => "unknown-shown",
             TermsError::Revision { .. } => "unknown-revision",
@@ -38,7 +38,7 @@ impl TermsError {
         }
     }
 
-    pub fn field(&self) -> &'static str {
+    pub(crate) fn field(&self) -> &'static str {
         match self {
             TermsError::UnknownShown => "shown",
             TermsError::Revision { .. } => "revision",
@@ -51,7 +51,7 @@ impl TermsError {
 /// What a `shown` snapshot fixes for a decision: read back from the archived banner
 /// configuration, so a revision served before a reload is judged by its own categories.
 #[derive(Debug, Deserialize)]
-pub struct Terms {
+pub(crate) struct Terms {
     pub revision: String,
     pub language: String,
     pub consent_days: u32,
@@ -59,7 +59,7 @@ pub struct Terms {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct TermsCategory {
+pub(crate) struct TermsCategory {
     pub id: String,
     /// Snapshots may leave `required: false` out.
     #[serde(default)]
@@ -67,13 +67,13 @@ pub struct TermsCategory {
 }
 
 impl Terms {
-    pub fn from_snapshot(json: &[u8]) -> Result<Terms, serde_json::Error> {
+    pub(crate) fn from_snapshot(json: &[u8]) -> Result<Terms, serde_json::Error> {
         serde_json::from_slice(json)
     }
 }
 
 /// Facts about the request that the record keeps, gathered by the route.
-pub struct RequestFacts {
+pub(crate) struct RequestFacts {
     pub user_agent: Option<String>,
     pub ip: Option<IpAddr>,
     pub sec_gpc: bool,
@@ -83,7 +83,7 @@ pub struct RequestFacts {
 /// The stored evidence of one decision (CONTRACT §4.3), plus `sec_gpc`: whether the browser sent
 /// the Global Privacy Control header with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ConsentRecord {
+pub(crate) struct ConsentRecord {
     pub consent_id: ConsentId,
     #[serde(with = "millis")]
     pub recorded_at: OffsetDateTime,
@@ -113,7 +113,7 @@ pub struct ConsentRecord {
 
 impl ConsentRecord {
     /// Checks a decision against what the visitor was shown and builds its record.
-    pub fn new(
+    pub(crate) fn new(
         decision: Decision,
         terms: &Terms,
         facts: RequestFacts,
@@ -186,7 +186,7 @@ impl ConsentRecord {
         })
     }
 
-    pub fn granted(&self, category: &str) -> Option<bool> {
+    pub(crate) fn granted(&self, category: &str) -> Option<bool> {
         self.categories
             .iter()
             .find(|(id, _)| id == category)
@@ -207,7 +207,7 @@ fn truncate_user_agent(mut ua: String) -> String {
 
 /// The network an address belongs to, never the address: IPv4 /24, IPv6 /48. IPv4-mapped
 /// addresses arrive unwrapped, by `routes::consents::client_ip`.
-pub fn ip_prefix(ip: IpAddr) -> String {
+pub(crate) fn ip_prefix(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {
             let [a, b, c, _] = v4.octets();

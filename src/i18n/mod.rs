@@ -32,7 +32,7 @@ const FILES: [(&str, &str); 8] = [
 /// were written when they were a map, so a snapshot's bytes did not change with the type).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct BannerTexts {
+pub(crate) struct BannerTexts {
     pub accept_all: String,
     pub always_on: String,
     pub banner_text: String,
@@ -54,7 +54,7 @@ pub struct BannerTexts {
 /// `one|few|many` where the language has a "few" form (Polish).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct LifetimeTexts {
+pub(crate) struct LifetimeTexts {
     pub session: String,
     pub unit_minute: String,
     pub unit_hour: String,
@@ -69,7 +69,7 @@ pub struct LifetimeTexts {
 /// The cookie-policy page's texts.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyTexts {
+pub(crate) struct PolicyTexts {
     pub consent_id: String,
     pub col_name: String,
     pub col_provider: String,
@@ -115,7 +115,7 @@ pub struct PolicyTexts {
 /// Every interface text of one language.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Texts {
+pub(crate) struct Texts {
     pub banner: BannerTexts,
     pub lifetime: LifetimeTexts,
     pub policy: PolicyTexts,
@@ -171,17 +171,17 @@ fn builtin(lang: &Lang) -> Option<&'static Builtin> {
         .map(|(_, builtin)| builtin)
 }
 
-pub fn has_builtin(lang: &Lang) -> bool {
+pub(crate) fn has_builtin(lang: &Lang) -> bool {
     builtin(lang).is_some()
 }
 
 /// A language's own name ("Français"), or nothing when Consentry has no texts in it.
-pub fn native_name(lang: &Lang) -> &'static str {
+pub(crate) fn native_name(lang: &Lang) -> &'static str {
     builtin(lang).map_or("", |b| b.name.as_str())
 }
 
 /// Every key a site may override in `[texts.<lang>]`.
-pub fn keys() -> Vec<&'static str> {
+pub(crate) fn keys() -> Vec<&'static str> {
     KEYS.iter().map(String::as_str).collect()
 }
 
@@ -202,7 +202,7 @@ impl Texts {
     /// The interface texts of one language: the site's overrides (checked by the registry's
     /// loader to name only keys of `keys()`), then the built-in texts of that language, then
     /// English.
-    pub fn new(lang: &Lang, overrides: Option<&BTreeMap<String, String>>) -> Texts {
+    pub(crate) fn new(lang: &Lang, overrides: Option<&BTreeMap<String, String>>) -> Texts {
         let own = builtin(lang).unwrap_or_else(english).texts();
         let Some(overrides) = overrides.filter(|o| !o.is_empty()) else {
             return own;
@@ -222,7 +222,7 @@ impl Texts {
 
 /// `count` with the plural form of `forms` (`one|other` or `one|few|many`) it takes in `lang`:
 /// "13 months", "1 an", "5 lat".
-pub fn counted(lang: &Lang, count: u32, forms: &str) -> String {
+pub(crate) fn counted(lang: &Lang, count: u32, forms: &str) -> String {
     let forms: Vec<&str> = forms.split('|').collect();
     let index = match plural_category(lang, count) {
         Plural::One => 0,

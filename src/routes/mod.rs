@@ -22,7 +22,7 @@ use crate::error::AppError;
 
 /// Methods are guards of routes, not of resources (as `#[get]` and `cfg.route` make them), so a
 /// wrong method on a known path reaches the resource and is answered 405 with `Allow`.
-pub fn configure(cfg: &mut web::ServiceConfig, admin_open: bool) {
+pub(crate) fn configure(cfg: &mut web::ServiceConfig, admin_open: bool) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/api/v1/registry").route(web::get().to(registry::registry)))
         .service(web::resource("/cookie-policy").route(web::get().to(policy::cookie_policy)))
@@ -36,14 +36,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, admin_open: bool) {
 }
 
 /// Unknown paths answer a JSON 404 like every other error.
-pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+pub(crate) async fn not_found(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound(format!("no such page: {}", req.path())))
 }
 
 /// `HEAD` is answered as `GET` (RFC 9110 §9.3.2), so uptime monitors can use it on every page:
 /// routes are declared for GET, and the HTTP layer, which knows the request was a HEAD, sends
 /// the answer's headers (its length included) without its body.
-pub async fn head_as_get(
+pub(crate) async fn head_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -55,7 +57,7 @@ pub async fn head_as_get(
 
 /// A wrong method on a known path: actix answers a bare 405 with `Allow`; this makes it a JSON
 /// error like every other (a GET route takes HEAD too).
-pub async fn method_not_allowed(
+pub(crate) async fn method_not_allowed(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
@@ -89,7 +91,7 @@ const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self';
 connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Security headers on every response, and a CSP on every HTML page.
-pub async fn security_headers(
+pub(crate) async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -121,7 +123,7 @@ pub async fn security_headers(
 /// One structured line per request; never the client's address, cookies or tokens, and the
 /// route's pattern rather than its path, so that no consent id (`/api/v1/consents/{consent_id}`)
 /// outlives its erasure in the logs.
-pub async fn log_requests(
+pub(crate) async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {

@@ -41,7 +41,7 @@ impl Waiter {
 
 /// What a consent post's write did.
 #[derive(Debug)]
-pub enum Appended {
+pub(super) enum Appended {
     /// The record was stored.
     New,
     /// A record with the same visitor and `decision_id` was already stored: these are its

@@ -22,7 +22,7 @@ impl Store {
     ///
     /// All or none, even across a crash: a durable mark in `erasing-v1` comes first, and a store
     /// opened with a mark finishes that erasure before it serves (`finish_erasures`).
-    pub async fn erase(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
+    pub(crate) async fn erase(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
         let consent_id = consent_id.clone();
         self.blocking(move |store| store.erase_blocking(&consent_id))
             .await
@@ -106,7 +106,7 @@ impl Store {
 
     /// Removes every record made before `cutoff`, in time order, durably; returns how many.
     /// Blocking.
-    pub fn purge_before(&self, cutoff: OffsetDateTime) -> Result<usize, StoreError> {
+    pub(crate) fn purge_before(&self, cutoff: OffsetDateTime) -> Result<usize, StoreError> {
         let trees = self.shared.trees()?;
         let end = keys::time_bound(keys::nanos(cutoff));
         let mut purged = 0;

@@ -9,14 +9,14 @@ use super::{Store, StoreError, TimeRange};
 use crate::consent::{ConsentRecord, Terms};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     #[default]
     Ndjson,
     Csv,
 }
 
 impl ExportFormat {
-    pub fn parse(s: &str) -> Result<ExportFormat, UnknownFormat> {
+    pub(crate) fn parse(s: &str) -> Result<ExportFormat, UnknownFormat> {
         match s {
             "ndjson" => Ok(ExportFormat::Ndjson),
             "csv" => Ok(ExportFormat::Csv),
@@ -24,14 +24,14 @@ impl ExportFormat {
         }
     }
 
-    pub fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             ExportFormat::Ndjson => "application/x-ndjson",
             ExportFormat::Csv => "text/csv; charset=utf-8",
         }
     }
 
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             ExportFormat::Ndjson => "ndjson",
             ExportFormat::Csv => "csv",
@@ -42,20 +42,20 @@ impl ExportFormat {
 /// A `format` that is neither `ndjson` nor `csv`.
 #[derive(Debug, thiserror::Error)]
 #[error("format must be ndjson or csv, not {0:?}")]
-pub struct UnknownFormat(String);
+pub(crate) struct UnknownFormat(String);
 
 impl UnknownFormat {
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         "invalid-format"
     }
 
-    pub fn field(&self) -> &'static str {
+    pub(crate) fn field(&self) -> &'static str {
         "format"
     }
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ExportError {
+pub(crate) enum ExportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot write the export: {0}")]
@@ -63,7 +63,7 @@ pub enum ExportError {
 }
 
 /// Writes one export; built by the admin API and by `consentry export`.
-pub struct Exporter {
+pub(crate) struct Exporter {
     store: Store,
     range: TimeRange,
     format: ExportFormat,
@@ -77,7 +77,7 @@ const READ_BYTES: usize = 256 * 1024;
 impl Exporter {
     /// `preferred` orders the CSV's category columns (the live registry's order); categories of
     /// older revisions follow, found in the archived snapshots.
-    pub fn new(
+    pub(crate) fn new(
         store: Store,
         range: TimeRange,
         format: ExportFormat,
@@ -111,7 +111,7 @@ impl Exporter {
     /// Reads a batch at a time and lets go of the database while it writes: a client that
     /// reads slowly (or not at all) must not keep the store from reopening after a failure,
     /// which needs every handle on the old database dropped.
-    pub fn write_to(&self, out: &mut impl Write) -> Result<u64, ExportError> {
+    pub(crate) fn write_to(&self, out: &mut impl Write) -> Result<u64, ExportError> {
         let (start, end) = self.range.keys();
         let end = end.map_or(Bound::Unbounded, |e| {
             Bound::Excluded(sled::IVec::from(&e[..]))

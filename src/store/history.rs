@@ -6,7 +6,7 @@ use crate::consent::ConsentId;
 
 /// Where a page of a visitor's history ends: opaque to clients (hex of a time key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HistoryCursor(keys::TimeKey);
+pub(crate) struct HistoryCursor(keys::TimeKey);
 
 impl HistoryCursor {
     fn parse(s: &str) -> Option<HistoryCursor> {
@@ -34,7 +34,7 @@ const MAX_LIMIT: usize = 1000;
 
 /// A page of history the client cannot ask for.
 #[derive(Debug, thiserror::Error)]
-pub enum HistoryError {
+pub(crate) enum HistoryError {
     #[error("after must be the cursor of a Link: rel=\"next\" answer")]
     Cursor,
     #[error("limit must be a whole number from 1 to {MAX_LIMIT}, not {0:?}")]
@@ -42,14 +42,14 @@ pub enum HistoryError {
 }
 
 impl HistoryError {
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             HistoryError::Cursor => "invalid-cursor",
             HistoryError::Limit(_) => "invalid-limit",
         }
     }
 
-    pub fn field(&self) -> &'static str {
+    pub(crate) fn field(&self) -> &'static str {
         match self {
             HistoryError::Cursor => "after",
             HistoryError::Limit(_) => "limit",
@@ -59,14 +59,17 @@ impl HistoryError {
 
 /// Which page of a visitor's history to read: at most `limit` records after the cursor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HistoryPage {
+pub(crate) struct HistoryPage {
     after: Option<HistoryCursor>,
     limit: usize,
 }
 
 impl HistoryPage {
     /// From `?after=&limit=`; an empty value is an absent one.
-    pub fn parse(after: Option<&str>, limit: Option<&str>) -> Result<HistoryPage, HistoryError> {
+    pub(crate) fn parse(
+        after: Option<&str>,
+        limit: Option<&str>,
+    ) -> Result<HistoryPage, HistoryError> {
         let after = match after {
             None | Some("") => None,
             Some(text) => Some(HistoryCursor::parse(text).ok_or(HistoryError::Cursor)?),
@@ -83,12 +86,12 @@ impl HistoryPage {
     }
 
     /// The first page: an unknown visitor has none.
-    pub fn is_first(&self) -> bool {
+    pub(crate) fn is_first(&self) -> bool {
         self.after.is_none()
     }
 
     /// The query of the page that starts after `next`, naming the limit if the client did.
-    pub fn next_query(&self, next: HistoryCursor) -> String {
+    pub(crate) fn next_query(&self, next: HistoryCursor) -> String {
         if self.limit == DEFAULT_LIMIT {
             format!("after={next}")
         } else {
@@ -99,7 +102,7 @@ impl HistoryPage {
 
 /// One page of a visitor's history.
 #[derive(Debug)]
-pub struct History {
+pub(crate) struct History {
     /// Stored JSON, oldest first.
     pub records: Vec<Vec<u8>>,
     /// Where the next page starts, if there is one.
@@ -171,7 +174,7 @@ impl Store {
 
     /// One page of a visitor's records as stored JSON, oldest first, and the cursor of the
     /// next page if there is one.
-    pub async fn history(
+    pub(crate) async fn history(
         &self,
         consent_id: &ConsentId,
         page: HistoryPage,

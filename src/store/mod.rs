@@ -31,11 +31,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-pub use export::{ExportError, ExportFormat, Exporter, UnknownFormat};
-pub use history::{History, HistoryCursor, HistoryError, HistoryPage};
-pub use range::{RangeError, TimeRange};
-pub use records::Stored;
-pub use stats::{DayStats, InvalidDays, Stats, StatsDays};
+pub(crate) use export::{ExportError, ExportFormat, Exporter, UnknownFormat};
+pub(crate) use history::{HistoryError, HistoryPage};
+pub(crate) use range::{RangeError, TimeRange};
+pub(crate) use records::Stored;
+pub(crate) use stats::{InvalidDays, StatsDays};
 
 use crate::consent::Terms;
 
@@ -206,16 +206,16 @@ impl Shared {
 
 /// A cheap-to-clone handle on the store.
 #[derive(Clone)]
-pub struct Store {
+pub(crate) struct Store {
     shared: Arc<Shared>,
 }
 
 /// A handle that does not keep the store open, for background tasks.
 #[derive(Clone)]
-pub struct WeakStore(std::sync::Weak<Shared>);
+pub(crate) struct WeakStore(std::sync::Weak<Shared>);
 
 impl WeakStore {
-    pub fn upgrade(&self) -> Option<Store> {
+    pub(crate) fn upgrade(&self) -> Option<Store> {
         self.0.upgrade().map(|shared| Store { shared })
     }
 }
@@ -233,7 +233,7 @@ impl Store {
             .unwrap_or(Err(StoreError::Unavailable("a storage task stopped")))
     }
 
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+    pub(crate) fn open(dir: &Path) -> Result<Store, StoreError> {
         let folder = |source| StoreError::Folder {
             path: dir.to_path_buf(),
             source,
@@ -282,14 +282,14 @@ impl Store {
         Ok(store)
     }
 
-    pub fn downgrade(&self) -> WeakStore {
+    pub(crate) fn downgrade(&self) -> WeakStore {
         WeakStore(Arc::downgrade(&self.shared))
     }
 
     /// Whether the store takes a durable write: proven by a probe write at most once a second,
     /// shared by every caller; answers when that probe was made. A store that has failed and is
     /// recovering answers at once, without a probe.
-    pub async fn health(&self) -> Result<time::OffsetDateTime, StoreError> {
+    pub(crate) async fn health(&self) -> Result<time::OffsetDateTime, StoreError> {
         let broken = || StoreError::unavailable("it is recovering from a storage failure");
         if self.shared.commit.is_broken() {
             return Err(broken());

@@ -7,7 +7,7 @@ use super::keys;
 
 /// A `since`/`until` bound that is neither a date nor an RFC 3339 time, or an empty range.
 #[derive(Debug, thiserror::Error)]
-pub enum RangeError {
+pub(crate) enum RangeError {
     #[error(
         "{field} must be a date (2026-11-22) or an RFC 3339 time (2026-11-22T05:00:00Z), not {value:?}"
     )]
@@ -17,7 +17,7 @@ pub enum RangeError {
 }
 
 impl RangeError {
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             RangeError::InvalidDate { .. } => "invalid-date",
             RangeError::Reversed { .. } => "invalid-range",
@@ -25,7 +25,7 @@ impl RangeError {
     }
 
     /// The parameter to fix.
-    pub fn field(&self) -> &'static str {
+    pub(crate) fn field(&self) -> &'static str {
         match self {
             RangeError::InvalidDate { field, .. } => field,
             RangeError::Reversed { .. } => "since",
@@ -35,14 +35,14 @@ impl RangeError {
 
 /// Records made at or after `since` and before `until`.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct TimeRange {
+pub(crate) struct TimeRange {
     since: Option<OffsetDateTime>,
     until: Option<OffsetDateTime>,
 }
 
 impl TimeRange {
     /// A date as `until` includes that whole day; a time is an exclusive bound.
-    pub fn parse(since: Option<&str>, until: Option<&str>) -> Result<TimeRange, RangeError> {
+    pub(crate) fn parse(since: Option<&str>, until: Option<&str>) -> Result<TimeRange, RangeError> {
         let bound = |field: &'static str, value: &str, end_of_day: bool| {
             if let Ok(t) = OffsetDateTime::parse(value, &Rfc3339) {
                 return Ok(t);

@@ -9,7 +9,7 @@ use crate::consent::ConsentRecord;
 
 /// A post's outcome, with the stored record's JSON.
 #[derive(Debug)]
-pub enum Stored {
+pub(crate) enum Stored {
     /// Stored now.
     New(Vec<u8>),
     /// A retry of a decision stored before; nothing new was stored.
@@ -28,7 +28,7 @@ impl Store {
     /// Stores a record; answers once it is flushed to disk, with the JSON that was stored. A
     /// record repeating the visitor and `decision_id` of a stored one is not stored again: the
     /// answer is `Existing` with the stored one.
-    pub async fn append(&self, record: &ConsentRecord) -> Result<Stored, StoreError> {
+    pub(crate) async fn append(&self, record: &ConsentRecord) -> Result<Stored, StoreError> {
         let value = serde_json::to_vec(record)?;
         let nanos = keys::nanos(record.recorded_at);
         let (reply, answer) = oneshot::channel();

@@ -10,7 +10,7 @@ impl Store {
     /// Archives what the banner shows under each `shown` hash, durably, with a single wait for
     /// the disk; a known hash is kept as first stored (the content is the same by
     /// construction). Blocking: run at start-up and by the registry watcher, before serving.
-    pub fn archive_snapshots<'a>(
+    pub(crate) fn archive_snapshots<'a>(
         &self,
         snapshots: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ) -> Result<(), StoreError> {
@@ -29,7 +29,7 @@ impl Store {
     }
 
     /// The snapshot archived under `shown`, byte for byte.
-    pub async fn snapshot(&self, shown: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    pub(crate) async fn snapshot(&self, shown: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let shown = shown.to_owned();
         self.blocking(move |store| store.snapshot_blocking(&shown))
             .await
@@ -46,7 +46,7 @@ impl Store {
 
     /// What the snapshot `shown` fixes (revision, language, categories), or `None` if this
     /// service never served it.
-    pub async fn terms(&self, shown: &str) -> Result<Option<Arc<Terms>>, StoreError> {
+    pub(crate) async fn terms(&self, shown: &str) -> Result<Option<Arc<Terms>>, StoreError> {
         let cached = match self.shared.terms.read() {
             Ok(map) => map.get(shown).cloned(),
             Err(poisoned) => poisoned.into_inner().get(shown).cloned(),

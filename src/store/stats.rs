@@ -18,7 +18,7 @@ struct Counted {
 
 /// Decisions of one day.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct DayStats {
+pub(crate) struct DayStats {
     pub date: String,
     pub decisions: u64,
     pub actions: BTreeMap<Action, u64>,
@@ -36,25 +36,25 @@ const MAX_DAYS: u32 = 3660;
 /// A `days` that is not a whole number from 1 to `MAX_DAYS`.
 #[derive(Debug, thiserror::Error)]
 #[error("days must be a whole number from 1 to {MAX_DAYS}, not {0:?}")]
-pub struct InvalidDays(String);
+pub(crate) struct InvalidDays(String);
 
 impl InvalidDays {
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         "invalid-days"
     }
 
-    pub fn field(&self) -> &'static str {
+    pub(crate) fn field(&self) -> &'static str {
         "days"
     }
 }
 
 /// The period stats cover: the last `days` days, today included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StatsDays(u32);
+pub(crate) struct StatsDays(u32);
 
 impl StatsDays {
     /// From `?days=`; an empty value is an absent one.
-    pub fn parse(days: Option<&str>) -> Result<StatsDays, InvalidDays> {
+    pub(crate) fn parse(days: Option<&str>) -> Result<StatsDays, InvalidDays> {
         match days {
             None | Some("") => Ok(StatsDays(DEFAULT_DAYS)),
             Some(text) => text
@@ -76,7 +76,7 @@ impl StatsDays {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub days: Vec<DayStats>,
     pub decisions: u64,
     pub actions: BTreeMap<Action, u64>,
@@ -85,12 +85,12 @@ pub struct Stats {
 
 impl Store {
     /// How many records the store holds; reads every key. Blocking.
-    pub fn count(&self) -> Result<usize, StoreError> {
+    pub(crate) fn count(&self) -> Result<usize, StoreError> {
         Ok(self.shared.trees()?.records.len())
     }
 
     /// Decisions per day over the last `days`, and the share granted per category.
-    pub async fn stats(&self, days: StatsDays) -> Result<Stats, StoreError> {
+    pub(crate) async fn stats(&self, days: StatsDays) -> Result<Stats, StoreError> {
         let (since, until) = days.bounds(OffsetDateTime::now_utc());
         self.blocking(move |store| store.stats_between(since, until))
             .await

@@ -21,7 +21,7 @@ impl Store {
     /// for `stall` is cut off, so it cannot keep an export thread, and its buffers, forever.
     /// A stream that stopped short ends with an error, so the connection is cut instead of
     /// closing the body as if it were complete.
-    pub async fn export(
+    pub(crate) async fn export(
         &self,
         range: TimeRange,
         format: ExportFormat,
