@@ -138,10 +138,23 @@ impl Cli {
     }
 }
 
+/// Arguments that cannot make a service.
+#[derive(Debug, thiserror::Error)]
+enum ServeArgsError {
+    #[error(transparent)]
+    AdminToken(#[from] AdminTokenError),
+    #[error(
+        "--trusted-proxy (CONSENTRY_TRUSTED_PROXIES) has no effect without --trust-forwarded-for \
+         (CONSENTRY_TRUST_FORWARDED_FOR=true): add it, or every visitor behind the proxy shares \
+         the proxy's address"
+    )]
+    ProxiesWithoutTrust,
+}
+
 impl ServeArgs {
     /// The settings these arguments (and `CONSENTRY_ADMIN_TOKEN`) ask for; every value not
     /// given keeps its default from `Settings::new`.
-    fn settings(self) -> Result<Settings, AdminTokenError> {
+    fn settings(self) -> Result<Settings, ServeArgsError> {
         let mut settings = Settings::new(self.config, self.data, &self.bind);
         settings.admin_token = std::env::var("CONSENTRY_ADMIN_TOKEN")
             .ok()
@@ -155,6 +168,9 @@ impl ServeArgs {
             burst: self.rate_burst,
         });
         settings.trust_forwarded_for = self.trust_forwarded_for;
+        if !self.trusted_proxies.is_empty() && !self.trust_forwarded_for {
+            return Err(ServeArgsError::ProxiesWithoutTrust);
+        }
         if !self.trusted_proxies.is_empty() {
             settings.trusted_proxies = self.trusted_proxies;
         }

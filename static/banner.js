@@ -181,10 +181,12 @@
       revision: config.revision, accepted, decided_at: new Date().toISOString(),
     };
     // Each decision has its own id (128 random bits in hex), so that posting it again is harmless.
+    // The page is context only: cut to what the service keeps (2,048 bytes; a pathname is ASCII),
+    // so that a long path can never push the body past the service's 8 KiB and lose the decision.
     const body = JSON.stringify({
       consent_id: state.consent_id,
       decision_id: [...crypto.getRandomValues(new Uint32Array(4))].map(n => n.toString(16).padStart(8, 0)).join(""),
-      revision: config.revision, shown, accepted, action, language: lang, page: location.origin + location.pathname,
+      revision: config.revision, shown, accepted, action, language: lang, page: (location.origin + location.pathname).slice(0, 2048),
     });
     // Kept before it is posted: a newer decision replaces an older one still undelivered.
     for (const f of [write, apply, hide, () => document.dispatchEvent(new CustomEvent("consentry:change", { detail: get() })),

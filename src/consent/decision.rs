@@ -164,7 +164,7 @@ impl Decision {
             });
         }
         let consent_id = optional_string(&map, "consent_id")?
-            .map(ConsentId::parse)
+            .map(ConsentId::parse_posted)
             .transpose()?;
         let decision_id = optional_string(&map, "decision_id")?
             .map(DecisionId::parse)

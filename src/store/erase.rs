@@ -58,36 +58,48 @@ impl Store {
 
     /// Removes a visitor's records with their index and decision entries, in transactions of
     /// `BATCH`, stopping after `batches` of them (a test's crash); returns how many.
+    ///
+    /// Each record goes with its own entries, never more: a decision stored while the erasure
+    /// runs keeps its entry as long as it keeps its record, so its retry is still recognised.
+    /// Passes repeat until one finds nothing, so a record written meanwhile is not left behind.
     fn remove_visitor(
         &self,
         trees: &super::Trees,
         consent_id: &str,
         batches: usize,
     ) -> Result<usize, StoreError> {
-        let pairs: Vec<Removal> = Self::keys_of(trees, consent_id)?
-            .into_iter()
-            .map(|time| Removal {
-                index: keys::consent_key(consent_id, &time),
-                time,
-                decision: None,
-            })
-            .collect();
-        for chunk in pairs.chunks(BATCH).take(batches) {
-            remove_batch(trees, chunk)?;
+        let mut erased = 0;
+        let mut transactions = 0;
+        let mut days: Vec<Date> = Vec::new();
+        loop {
+            let times = Self::keys_of(trees, consent_id)?;
+            if times.is_empty() {
+                break;
+            }
+            for chunk in times.chunks(BATCH) {
+                if transactions == batches {
+                    return Ok(erased);
+                }
+                let mut removals = Vec::with_capacity(chunk.len());
+                for time in chunk {
+                    let Some(value) = trees.records.get(time)? else {
+                        continue;
+                    };
+                    let owner: Owner<'_> = serde_json::from_slice(&value)?;
+                    removals.push(Removal {
+                        index: keys::consent_key(consent_id, time),
+                        time: *time,
+                        decision: owner.decision_id.map(|d| keys::decision_key(consent_id, d)),
+                    });
+                }
+                remove_batch(trees, &removals)?;
+                transactions += 1;
+                erased += removals.len();
+                days.extend(removals.iter().map(|r| date_of(&r.time)));
+            }
         }
-        if batches < pairs.len().div_ceil(BATCH) {
-            return Ok(0);
-        }
-        for key in trees
-            .decisions
-            .scan_prefix(keys::consent_prefix(consent_id))
-            .keys()
-        {
-            trees.decisions.remove(key?)?;
-        }
-        let erased_days: Vec<Date> = pairs.iter().map(|r| date_of(&r.time)).collect();
-        self.forget_days(|d| !erased_days.contains(d));
-        Ok(pairs.len())
+        self.forget_days(|d| !days.contains(d));
+        Ok(erased)
     }
 
     /// Begins an erasure and stops after `batches` transactions, as a crash would.

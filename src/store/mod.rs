@@ -339,7 +339,14 @@ impl Store {
 fn check_format(dir: &Path) -> Result<(), FormatError> {
     let path = dir.join(FORMAT_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(found) if found.trim() == FORMAT.trim() => Ok(()),
+        // Notepad and friends write a byte-order mark; it says nothing about the format.
+        Ok(found) if found.trim_start_matches('\u{feff}').trim() == FORMAT.trim() => Ok(()),
+        // Empty: a crash on a first start, before FORMAT was written durably. Format 1 is the
+        // only one there has been, so that is what the folder holds.
+        Ok(found) if found.trim_start_matches('\u{feff}').trim().is_empty() => {
+            tracing::warn!(path = %path.display(), "FORMAT was empty (a crash on first start?); writing it again");
+            write_durably(dir, FORMAT_FILE, FORMAT.as_bytes()).map_err(FormatError::Io)
+        }
         Ok(found) => Err(FormatError::Other(found.trim().to_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             write_durably(dir, FORMAT_FILE, FORMAT.as_bytes()).map_err(FormatError::Io)

@@ -32,13 +32,12 @@ impl Store {
         let value = serde_json::to_vec(record)?;
         let nanos = keys::nanos(record.recorded_at);
         let (reply, answer) = oneshot::channel();
-        // A service-made id is new, so its record cannot be a repeat.
-        let decision = match (&record.decision_id, record.first_decision) {
-            (Some(decision), false) => {
-                Some(keys::decision_key(record.consent_id.as_str(), decision))
-            }
-            _ => None,
-        };
+        // A first decision under a service-made id cannot be a repeat, but its entry is
+        // written all the same: the banner's retry of it names the id the answer gave.
+        let decision = record
+            .decision_id
+            .as_ref()
+            .map(|decision| keys::decision_key(record.consent_id.as_str(), decision));
         let write = super::commit::Write {
             nanos,
             consent_id: record.consent_id.as_str().to_owned(),

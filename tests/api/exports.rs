@@ -297,3 +297,22 @@ async fn records_past_the_retention_are_purged() {
     let (status, _, _) = app.history(&id, "").await;
     assert_eq!(status, 404);
 }
+
+#[actix_rt::test]
+async fn a_posted_consent_id_that_would_start_a_csv_cell_with_a_formula_is_refused() {
+    let app = spawn_unlimited().await;
+    let mut body = app.decision("en", "custom", &[]).await;
+    body["consent_id"] = json!("-A1-A1-A1-A1-A1-A1-A1-A1");
+
+    let answer = app.post_consent(&body, &[]).await;
+
+    assert_eq!(answer.status, 400, "{}", answer.json);
+    assert_eq!(answer.json["error"], "invalid-consent-id");
+    assert_eq!(answer.json["field"], "consent_id");
+    assert!(
+        answer.json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("formula"))
+    );
+    assert_eq!(app.stored().await, 0);
+}

@@ -23,6 +23,7 @@ mod refusals;
 mod registry_api;
 mod reload;
 mod retries;
+mod retry_races;
 mod stalls;
 mod startup;
 mod systemd;

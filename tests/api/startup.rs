@@ -224,3 +224,32 @@ fn export_defaults_to_the_data_folder_serve_uses() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("data holds no consent records"), "{stderr}");
 }
+
+#[test]
+fn a_format_file_with_a_byte_order_mark_or_left_empty_by_a_crash_still_opens() {
+    for written in ["\u{feff}consentry-store 1\n", "", "\n"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
+        std::fs::write(dir.path().join("data/FORMAT"), written).expect("FORMAT");
+
+        let (status, stderr) = serve(dir.path(), &[], Duration::from_secs(2));
+
+        assert_eq!(status, None, "{written:?} refused: {stderr}");
+        let now = std::fs::read_to_string(dir.path().join("data/FORMAT")).expect("FORMAT");
+        assert!(now.contains("consentry-store 1"), "{now:?}");
+    }
+}
+
+#[test]
+fn trusted_proxies_without_trusting_forwarded_headers_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let (status, stderr) = serve(
+        dir.path(),
+        &["--trusted-proxy", "10.0.0.1"],
+        Duration::from_secs(10),
+    );
+
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(stderr.contains("--trust-forwarded-for"), "{stderr}");
+}

@@ -355,3 +355,23 @@ fn a_decision_made_in_another_tab_meanwhile_lends_this_one_its_visitor_id() {
     );
     assert_eq!(h.record_of(&decision)["action"], "accept-all");
 }
+
+#[test]
+#[cfg_attr(
+    not(chromium_tests),
+    ignore = "no Chromium: apt-get install -y chromium"
+)]
+fn a_decision_on_a_page_whose_path_is_very_long_is_recorded_with_the_page_cut() {
+    let mut h = Harness::first_visit();
+    // 1,370 é in the path: 8,220 bytes as the browser encodes it, more than a post may carry.
+    h.browser
+        .evaluate("history.replaceState(null, '', '/shop/' + '\\u00e9'.repeat(1370))");
+
+    h.click("reject-all");
+
+    let decision = h.wait_decision();
+    let record = h.record_of(&decision);
+    let page = record["page"].as_str().expect("a page");
+    assert!(page.contains("/shop/%C3%A9%C3%A9"), "{page}");
+    assert!(page.len() <= 2048, "{} bytes", page.len());
+}
