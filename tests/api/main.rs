@@ -24,6 +24,7 @@ mod registry_api;
 mod reload;
 mod retries;
 mod retry_races;
+mod service_process;
 mod stalls;
 mod startup;
 mod systemd;
