@@ -19,6 +19,7 @@ mod logs;
 mod nginx;
 mod origins;
 mod policy;
+mod policy_rows;
 mod record_fields;
 mod refusals;
 mod registry_api;
