@@ -18,6 +18,7 @@ mod gpc;
 mod harness;
 mod keyboard;
 mod retries;
+mod retries_refused;
 mod revisits;
 mod screenshots;
 mod service;
