@@ -24,4 +24,5 @@ mod screenshots;
 mod service;
 mod site;
 mod tags;
+mod visitor;
 mod withdrawal;
