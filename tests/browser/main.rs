@@ -9,6 +9,7 @@ mod common;
 mod accessibility;
 mod admin;
 mod cdp;
+mod cdp_commands;
 mod consent_mode;
 mod csp;
 mod decisions;
