@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::durability::{Service, TOKEN, limit_file_size, size_of, start};
+use crate::service_process::{Service, TOKEN, limit_file_size, size_of, start};
 
 /// Posts from `clients` at once, each with a 500-byte user agent, until `count` are stored.
 async fn fill(service: &Rc<Service>, clients: usize, count: usize) {
@@ -29,7 +29,7 @@ async fn fill(service: &Rc<Service>, clients: usize, count: usize) {
                     let res = service
                         .client
                         .post(service.url("/api/v1/consents"))
-                        .insert_header(("Origin", crate::durability::ORIGIN))
+                        .insert_header(("Origin", crate::service_process::ORIGIN))
                         .insert_header(("Content-Type", "text/plain"))
                         .insert_header(("User-Agent", user_agent.as_str()))
                         .send_body(body.to_string())

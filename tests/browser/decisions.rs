@@ -133,7 +133,7 @@ fn escape_and_the_close_button_record_nothing() {
     h.click("customize");
     assert!(h.dialog_opens(), "customize opens no preferences dialog");
     h.switch("analytics", true);
-    h.browser.press(crate::cdp::Key::Escape);
+    h.browser.press(crate::cdp_commands::Key::Escape);
     assert!(h.dialog_closes(), "Escape does not close the dialog");
     assert!(
         h.banner_shows(SOON),

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::cdp::Key;
+use crate::cdp_commands::Key;
 use crate::harness::{Harness, SOON};
 
 /// Presses `key` until the focused element satisfies `wanted`; the path taken on failure.

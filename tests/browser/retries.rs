@@ -1,14 +1,10 @@
 //! A decision the service did not acknowledge is kept in the visitor's browser and posted again
 //! until it is (CONTRACT §4.4): through a proxy answering 503, a dropped connection, an offline
-//! browser, the service's own 429, a page left before the answer; and a repeat is stored once.
+//! browser, a page left before the answer, a browser whose storage throws or is cleared; and a
+//! repeat is stored once. The service's own refusals (429, 400) are in `retries_refused.rs`.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use consentry::rate_limit::RateLimit;
 use serde_json::{Value, json};
 
 use crate::front::State;
@@ -32,7 +28,7 @@ fn posts_answered(h: &Harness, count: usize) -> Vec<Option<u16>> {
 }
 
 /// The statuses of the consent posts as the page read them (none for a post that failed).
-fn statuses_read_by_the_page(h: &mut Harness) -> Vec<Value> {
+pub fn statuses_read_by_the_page(h: &mut Harness) -> Vec<Value> {
     h.browser
         .events("Network.responseReceived")
         .iter()
@@ -47,7 +43,7 @@ fn statuses_read_by_the_page(h: &mut Harness) -> Vec<Value> {
 
 /// The one decision kept undelivered, checked to be the one the visitor just made.
 #[track_caller]
-fn kept(h: &mut Harness, decision: &Value) -> Value {
+pub fn kept(h: &mut Harness, decision: &Value) -> Value {
     let pending = h
         .pending()
         .unwrap_or_else(|| panic!("no decision kept under {PENDING_KEY} after a failed post"));
@@ -65,7 +61,7 @@ fn kept(h: &mut Harness, decision: &Value) -> Value {
 
 /// Every record the service holds, once the page has nothing left to deliver and a moment has
 /// passed for a stray second post to land.
-fn all_records_once_settled(h: &mut Harness) -> Vec<Value> {
+pub fn all_records_once_settled(h: &mut Harness) -> Vec<Value> {
     assert!(
         h.nothing_pending(),
         "the decision is still kept undelivered: {:?}",
@@ -310,44 +306,6 @@ fn a_decision_whose_answer_the_page_did_not_wait_for_is_posted_again_and_stored_
     not(chromium_tests),
     ignore = "no Chromium: apt-get install -y chromium"
 )]
-fn a_kept_decision_the_service_can_never_accept_is_dropped_rather_than_posted_forever() {
-    let mut h = Harness::first_visit();
-    let registry = h.service.registry();
-    // Kept by an earlier page (the service has since lost the snapshot it names, say).
-    let refused = json!({
-        "consent_id": "lost_0123456789abcdefghijkl", "decision_id": "0123456789abcdef0123456789abcdef",
-        "revision": registry["revision"], "shown": "0000000000000000", "accepted": ["necessary"],
-        "action": "reject-all", "language": "en", "page": h.shop_url(),
-    })
-    .to_string();
-    h.browser.evaluate(&format!(
-        "localStorage.setItem({PENDING_KEY:?}, {refused:?})"
-    ));
-
-    h.open_shop();
-
-    assert!(
-        h.nothing_pending(),
-        "a body refused with 400 is still kept: {:?}",
-        h.pending()
-    );
-    let answered = statuses_read_by_the_page(&mut h);
-    assert_eq!(
-        answered,
-        [json!(400)],
-        "the kept decision was posted once, and refused"
-    );
-    assert_eq!(h.service.all_records(), Vec::<Value>::new());
-    h.open_shop();
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(h.consent_posts(), 1, "posted again after it was refused");
-}
-
-#[test]
-#[cfg_attr(
-    not(chromium_tests),
-    ignore = "no Chromium: apt-get install -y chromium"
-)]
 fn a_browser_whose_storage_throws_still_applies_and_records_the_decision() {
     let mut h = Harness::start();
     // Storage switched off: reading `localStorage` throws, as in Safari with storage blocked.
@@ -368,70 +326,6 @@ fn a_browser_whose_storage_throws_still_applies_and_records_the_decision() {
         Vec::<String>::new(),
         "the page saw exceptions"
     );
-}
-
-#[test]
-#[cfg_attr(
-    not(chromium_tests),
-    ignore = "no Chromium: apt-get install -y chromium"
-)]
-fn a_decision_refused_with_429_is_recorded_on_a_later_page_view() {
-    let setup = Setup {
-        settings: Some(|s| {
-            s.rate_limit = Some(RateLimit {
-                per_second: 1,
-                burst: 1,
-            })
-        }),
-        ..Setup::default()
-    };
-    let mut h = Harness::start_set_up(shop_registry, setup);
-    h.open_shop();
-    assert!(h.banner_shows(SOON), "no banner on a first visit");
-
-    // Someone else behind the visitor's address keeps the service's rate limit (one post a
-    // second) used up: posting back to back, it takes each new allowance within a millisecond
-    // or two, so the visitor's post finds none left.
-    let service = h.service.origin.trim_start_matches("http://").to_owned();
-    let busy = Arc::new(AtomicBool::new(true));
-    let neighbour = {
-        let busy = busy.clone();
-        std::thread::spawn(move || {
-            while busy.load(Ordering::SeqCst) {
-                if let Ok(mut conn) = TcpStream::connect(&service) {
-                    let _ = conn.write_all(
-                        b"POST /api/v1/consents HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    );
-                    let _ = conn.read_to_end(&mut Vec::new());
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
-        })
-    };
-    std::thread::sleep(Duration::from_millis(200));
-    h.click("accept-all");
-    let decision = h.wait_decision();
-    let deadline = Instant::now() + SOON;
-    let answered = loop {
-        let answered = statuses_read_by_the_page(&mut h);
-        if !answered.is_empty() || Instant::now() >= deadline {
-            break answered;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(answered, [json!(429)], "the post was not refused with 429");
-    kept(&mut h, &decision);
-    busy.store(false, Ordering::SeqCst);
-    neighbour.join().expect("the neighbour stops");
-    assert_eq!(h.service.all_records(), Vec::<Value>::new());
-
-    // Once the limit has room again (one post a second), the next page view records it.
-    std::thread::sleep(Duration::from_millis(1200));
-    h.open_shop();
-
-    let records = all_records_once_settled(&mut h);
-    assert_eq!(records.len(), 1, "{records:?}");
-    assert_eq!(records[0]["consent_id"], decision["consent_id"]);
 }
 
 #[test]

@@ -206,7 +206,7 @@ fn after_a_decision_the_floating_button_reopens_the_settings_and_escape_returns_
 
     h.click("settings");
     assert!(h.dialog_opens(), "the floating button opens no dialog");
-    h.browser.press(crate::cdp::Key::Escape);
+    h.browser.press(crate::cdp_commands::Key::Escape);
     assert!(h.dialog_closes(), "Escape does not close the dialog");
     assert!(
         h.poll("describe(deepActive()).action === 'settings'", SOON),
