@@ -126,7 +126,7 @@ fn site_config(dir: &Path, service: u16, http: u16, https: u16) -> String {
             dir.join("key.pem").display().to_string(),
         ),
         (
-            "/var/cache/nginx/consentry",
+            "/var/lib/nginx/consentry-cache",
             dir.join("cache").display().to_string(),
         ),
     ];
