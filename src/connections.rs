@@ -42,13 +42,16 @@ pub(crate) struct ConnectionLimit {
     refusal: Bytes,
 }
 
-/// Kept with a connection's data for as long as the connection lives; its drop releases the
-/// connection's place.
+/// Kept with an admitted connection's data for as long as the connection lives; its drop
+/// releases the connection's place.
 struct Slot {
     key: IpAddr,
-    over: Option<u32>,
     open: Arc<Mutex<HashMap<IpAddr, u32>>>,
 }
+
+/// Marks a connection refused at accept (over a ceiling of this many), which takes no place:
+/// it ends at once, and counting it would refuse an admissible one accepted meanwhile.
+struct Refused(u32);
 
 impl ConnectionLimit {
     pub(crate) fn new(per_address: u32) -> ConnectionLimit {
@@ -59,8 +62,8 @@ impl ConnectionLimit {
         }
     }
 
-    /// For `HttpServer::on_connect`: counts a new connection by its peer address, and shuts
-    /// down one over the ceiling after writing it the 429 answer.
+    /// For `HttpServer::on_connect`: counts a new connection by its peer address, or, over the
+    /// ceiling, writes it the 429 answer and shuts it down.
     pub(crate) fn on_connect(&self, conn: &dyn std::any::Any, data: &mut Extensions) {
         let Some(stream) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() else {
             return;
@@ -71,22 +74,23 @@ impl ConnectionLimit {
         let key = client_key(peer.ip().to_canonical());
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let count = open.entry(key).or_insert(0);
-        *count += 1;
-        let over = (*count > self.per_address).then_some(self.per_address);
-        drop(open);
-        if over.is_some() {
-            // The answer comes before any request, so a client learns why (a new socket's send
-            // buffer takes it whole; a short write only shortens the answer). Shut both ways,
-            // the connection ends as soon as its worker polls it: it reads the end at once.
-            let socket = socket2::SockRef::from(stream);
-            let _ = socket.send(&self.refusal);
-            let _ = socket.shutdown(Shutdown::Both);
+        if *count < self.per_address {
+            *count += 1;
+            drop(open);
+            data.insert(Slot {
+                key,
+                open: self.open.clone(),
+            });
+            return;
         }
-        data.insert(Slot {
-            key,
-            over,
-            open: self.open.clone(),
-        });
+        drop(open);
+        // The answer comes before any request, so a client learns why (a new socket's send
+        // buffer takes it whole; a short write only shortens the answer). Shut both ways, the
+        // connection ends as soon as its worker polls it: it reads the end at once.
+        let socket = socket2::SockRef::from(stream);
+        let _ = socket.send(&self.refusal);
+        let _ = socket.shutdown(Shutdown::Both);
+        data.insert(Refused(self.per_address));
     }
 }
 
@@ -125,7 +129,7 @@ pub(crate) async fn refuse_over_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if let Some(limit) = req.conn_data::<Slot>().and_then(|slot| slot.over) {
+    if let Some(&Refused(limit)) = req.conn_data::<Refused>() {
         let (req, _) = req.into_parts();
         let answer = AppError::TooManyConnections(limit).error_response();
         return Ok(ServiceResponse::new(req, answer).map_into_right_body());
