@@ -121,6 +121,7 @@ impl Application {
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(from_fn(crate::routes::head_as_get))
                 .wrap(from_fn(crate::routes::log_requests))
+                .wrap(from_fn(crate::connections::close_after_unread_body))
                 .configure(|cfg| crate::routes::configure(cfg, admin_open))
                 .configure(|cfg| {
                     crate::routes::consents::configure(cfg, consents_live.clone(), limit.as_ref())

@@ -152,3 +152,180 @@ async fn slow_bodies_from_one_address_are_cut_off_while_another_client_posts_pro
     let (status, _, _) = app.healthz().await;
     assert_eq!(status, 200, "closed connections give their places back");
 }
+
+/// The connections the service on `port` holds open, as the kernel sees them: its ends of the
+/// loopback connections (local port `port`) that it has not closed (ESTABLISHED or CLOSE_WAIT).
+/// Each is a file descriptor of the service, which runs in this process.
+fn server_sockets(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
+    let local = format!(":{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() > 3
+                && fields[1].ends_with(&local)
+                && (fields[3] == "01" || fields[3] == "08")
+        })
+        .count()
+}
+
+/// Sends `head` (a request with `Transfer-Encoding: chunked`) and one chunk from `source`, then
+/// another one-byte chunk every 200 ms for at most `for_`, reading the answer meanwhile, as
+/// `trickle` does: the answer's status and when the connection closed, `None` if it stayed open.
+async fn chunked_trickle(
+    source: IpAddr,
+    port: u16,
+    request_line: &str,
+    for_: Duration,
+) -> (u16, Option<Duration>) {
+    let started = std::time::Instant::now();
+    let mut stream = connect_from(source, port).await;
+    let head = format!(
+        "{request_line}\r\nHost: 127.0.0.1\r\nOrigin: {ORIGIN}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{{\r\n"
+    );
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return (0, Some(started.elapsed()));
+    }
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < for_ {
+        let _ = stream.write_all(b"1\r\n \r\n").await;
+        match actix_rt::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (parse_answer(&answer).0, Some(started.elapsed())),
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    (parse_answer(&answer).0, None)
+}
+
+#[actix_rt::test]
+async fn chunked_trickles_over_the_ceiling_are_closed_at_once_and_the_rest_at_the_deadline() {
+    let app = spawn_app_configured(SMALL, |s| {
+        s.rate_limit = None;
+        s.body_timeout = Duration::from_secs(2);
+        s.connections_per_address = Some(4);
+    })
+    .await;
+    // The client `decision` uses is one more connection from 127.0.0.1, kept alive.
+    let body = app.decision("en", "custom", &[]).await.to_string();
+    let attacker: IpAddr = [127, 0, 0, 1].into();
+    let visitor: IpAddr = [127, 0, 0, 2].into();
+
+    let trickles: Vec<_> = (0..20)
+        .map(|_| {
+            actix_rt::spawn(chunked_trickle(
+                attacker,
+                app.port,
+                "POST /api/v1/consents HTTP/1.1",
+                Duration::from_secs(8),
+            ))
+        })
+        .collect();
+    actix_rt::time::sleep(Duration::from_secs(1)).await;
+    let held = server_sockets(app.port);
+    let started = std::time::Instant::now();
+    let (status, record) = post_from(visitor, app.port, &body).await;
+    let took = started.elapsed();
+    let mut ends = Vec::new();
+    for t in trickles {
+        ends.push(t.await.expect("the trickle ran"));
+    }
+    let after = server_sockets(app.port);
+
+    assert_eq!(status, 201, "{record}");
+    assert!(took < Duration::from_secs(1), "the visitor waited {took:?}");
+    assert!(
+        held <= 4,
+        "the service holds no more connections than the ceiling: {held}"
+    );
+    let closed_at_once = ends
+        .iter()
+        .filter(|(_, closed)| closed.is_some_and(|t| t < Duration::from_secs(1)))
+        .count();
+    assert!(
+        closed_at_once >= 16,
+        "connections over the ceiling are closed at once: {ends:?}"
+    );
+    assert!(
+        ends.iter()
+            .all(|(_, closed)| closed.is_some_and(|t| t < Duration::from_secs(4))),
+        "a 408 closes a chunked connection too, within the deadline and its second: {ends:?}"
+    );
+    assert!(ends.iter().any(|(s, _)| *s == 408), "{ends:?}");
+    assert!(after <= 1, "every trickling connection is gone: {after}");
+}
+
+#[actix_rt::test]
+async fn a_chunked_body_no_route_reads_is_cut_off_within_the_body_deadline() {
+    let app = spawn_app_configured(SMALL, |s| {
+        s.rate_limit = None;
+        s.body_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let source: IpAddr = [127, 0, 0, 1].into();
+
+    let trickles: Vec<_> = ["GET /healthz HTTP/1.1", "POST /nowhere HTTP/1.1"]
+        .into_iter()
+        .flat_map(|line| std::iter::repeat_n(line, 3))
+        .map(|line| {
+            actix_rt::spawn(chunked_trickle(
+                source,
+                app.port,
+                line,
+                Duration::from_secs(6),
+            ))
+        })
+        .collect();
+    let mut ends = Vec::new();
+    for t in trickles {
+        ends.push(t.await.expect("the trickle ran"));
+    }
+
+    let statuses: Vec<u16> = ends.iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses, [200, 200, 200, 404, 404, 404], "{ends:?}");
+    assert!(
+        ends.iter()
+            .all(|(_, closed)| closed.is_some_and(|t| t < Duration::from_secs(2))),
+        "an unread body does not hold its connection past the deadline: {ends:?}"
+    );
+    assert_eq!(server_sockets(app.port), 0);
+}
+
+#[actix_rt::test]
+async fn idle_connections_over_the_ceiling_are_closed_at_once() {
+    let app = spawn_app_configured(SMALL, |s| s.connections_per_address = Some(4)).await;
+    let source: IpAddr = [127, 0, 0, 1].into();
+
+    let mut streams = Vec::new();
+    for _ in 0..10 {
+        streams.push(connect_from(source, app.port).await);
+    }
+    let started = std::time::Instant::now();
+    let mut open = 0;
+    for stream in &mut streams {
+        let mut buf = [0u8; 4096];
+        // A refused connection may carry a 429 before its end: read to the end.
+        loop {
+            let left = Duration::from_millis(1000).saturating_sub(started.elapsed());
+            match actix_rt::time::timeout(left, stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(_)) => {}
+                Err(_) => {
+                    open += 1;
+                    break;
+                }
+            }
+        }
+    }
+    let held = server_sockets(app.port);
+
+    assert_eq!(
+        open, 4,
+        "the ceiling's connections stay, the rest are closed at once"
+    );
+    assert_eq!(held, 4, "the service holds the ceiling's connections only");
+}
