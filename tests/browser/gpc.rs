@@ -66,6 +66,7 @@ fn global_privacy_control_rejects_without_asking_records_gpc_and_says_so() {
     );
     let records = h.stored(&id, 2);
     assert_eq!(records[1]["categories"]["analytics"], true, "{records:?}");
+    h.wait_delivered();
     h.open_shop();
     assert!(
         h.banner_stays_hidden(std::time::Duration::from_millis(1000)),

@@ -219,6 +219,17 @@ impl Harness {
         self.browser.evaluate("window.Consentry.get()")
     }
 
+    /// Waits until the banner holds no undelivered decision: its post was answered. A page
+    /// opened before that posts the decision again, as it should, which a test counting posts
+    /// across page views must not mistake for a second decision.
+    pub fn wait_delivered(&mut self) {
+        let expression = format!("localStorage.getItem({PENDING_KEY:?}) === null");
+        assert!(
+            self.browser.poll(&expression, SOON),
+            "the decision's post was never answered"
+        );
+    }
+
     /// Waits for a decision with its consent id.
     pub fn wait_decision(&mut self) -> Value {
         assert!(

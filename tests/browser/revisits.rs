@@ -12,7 +12,9 @@ fn accept_all(h: &mut Harness) -> serde_json::Value {
     assert!(h.banner_shows(SOON), "no banner on a first visit");
     h.click("accept-all");
     assert!(h.banner_goes_away(), "the banner stays after accept all");
-    h.wait_decision()
+    let decision = h.wait_decision();
+    h.wait_delivered();
+    decision
 }
 
 #[test]
