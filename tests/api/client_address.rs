@@ -1,7 +1,19 @@
 //! The client's address: kept as a prefix, read behind a trusted proxy, and the unit of the
 //! rate limit.
 
-use crate::helpers::{SMALL, spawn_app_configured, spawn_unlimited};
+use crate::helpers::{SMALL, TestApp, spawn_app_configured, spawn_unlimited};
+
+/// The service behind a trusted proxy on loopback, one post a second after a burst of `burst`.
+async fn behind_a_proxy_limited_to(burst: u32) -> TestApp {
+    spawn_app_configured(SMALL, |s| {
+        s.trust_forwarded_for = true;
+        s.rate_limit = Some(consentry::rate_limit::RateLimit {
+            per_second: 1,
+            burst,
+        });
+    })
+    .await
+}
 
 #[actix_rt::test]
 async fn the_ip_is_kept_only_as_a_prefix_and_forwarded_for_is_ignored_by_default() {
@@ -49,14 +61,7 @@ async fn behind_a_trusted_proxy_the_entry_the_proxy_wrote_is_kept_as_a_prefix() 
 
 #[actix_rt::test]
 async fn forged_entries_before_the_proxy_entry_do_not_escape_the_rate_limit() {
-    let app = spawn_app_configured(SMALL, |s| {
-        s.trust_forwarded_for = true;
-        s.rate_limit = Some(consentry::rate_limit::RateLimit {
-            per_second: 1,
-            burst: 5,
-        });
-    })
-    .await;
+    let app = behind_a_proxy_limited_to(5).await;
     let body = app.decision("en", "custom", &[]).await;
 
     let mut flood = Vec::new();
@@ -75,14 +80,7 @@ async fn forged_entries_before_the_proxy_entry_do_not_escape_the_rate_limit() {
 
 #[actix_rt::test]
 async fn ipv4_clients_written_as_mapped_ipv6_by_the_proxy_have_their_own_rate_limit() {
-    let app = spawn_app_configured(SMALL, |s| {
-        s.trust_forwarded_for = true;
-        s.rate_limit = Some(consentry::rate_limit::RateLimit {
-            per_second: 1,
-            burst: 3,
-        });
-    })
-    .await;
+    let app = behind_a_proxy_limited_to(3).await;
     let body = app.decision("en", "custom", &[]).await;
 
     let mut flood = Vec::new();
@@ -104,14 +102,7 @@ async fn ipv4_clients_written_as_mapped_ipv6_by_the_proxy_have_their_own_rate_li
 
 #[actix_rt::test]
 async fn a_flood_from_one_address_gets_429_without_slowing_another() {
-    let app = spawn_app_configured(SMALL, |s| {
-        s.trust_forwarded_for = true;
-        s.rate_limit = Some(consentry::rate_limit::RateLimit {
-            per_second: 1,
-            burst: 5,
-        });
-    })
-    .await;
+    let app = behind_a_proxy_limited_to(5).await;
     let body = app.decision("en", "custom", &[]).await;
 
     let mut flood = Vec::new();
@@ -138,14 +129,7 @@ async fn a_flood_from_one_address_gets_429_without_slowing_another() {
 
 #[actix_rt::test]
 async fn reading_histories_is_rate_limited_per_address_like_posting() {
-    let app = spawn_app_configured(SMALL, |s| {
-        s.trust_forwarded_for = true;
-        s.rate_limit = Some(consentry::rate_limit::RateLimit {
-            per_second: 1,
-            burst: 3,
-        });
-    })
-    .await;
+    let app = behind_a_proxy_limited_to(3).await;
     let read = |forwarded: &'static str| {
         app.client
             .get(app.url("/api/v1/consents/AAAAAAAAAAAAAAAAAAAAAAAA"))

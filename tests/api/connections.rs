@@ -89,15 +89,27 @@ async fn on_a_dual_stack_socket_each_ipv4_client_has_its_own_rate_limit() {
 /// reading the answer meanwhile. The answer's status (0 if none came, as when the service
 /// resets the connection) and when the connection closed, or `None` if it stayed open.
 async fn trickle(source: IpAddr, port: u16, for_: Duration) -> (u16, Option<Duration>) {
+    send_slowly(source, port, &post_head(400), b" ", for_).await
+}
+
+/// Sends `head` from `source`, then `piece` every 200 ms for at most `for_`, reading the answer
+/// meanwhile: its status and when the connection closed, `None` if it stayed open.
+async fn send_slowly(
+    source: IpAddr,
+    port: u16,
+    head: &str,
+    piece: &[u8],
+    for_: Duration,
+) -> (u16, Option<Duration>) {
     let started = std::time::Instant::now();
     let mut stream = connect_from(source, port).await;
-    if stream.write_all(post_head(400).as_bytes()).await.is_err() {
+    if stream.write_all(head.as_bytes()).await.is_err() {
         return (0, Some(started.elapsed()));
     }
     let mut answer = Vec::new();
     let mut buf = [0u8; 4096];
     while started.elapsed() < for_ {
-        let _ = stream.write_all(b" ").await;
+        let _ = stream.write_all(piece).await;
         match actix_rt::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
             Ok(Ok(0)) | Ok(Err(_)) => return (parse_answer(&answer).0, Some(started.elapsed())),
             Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
@@ -171,35 +183,19 @@ fn server_sockets(port: u16) -> usize {
         .count()
 }
 
-/// Sends `head` (a request with `Transfer-Encoding: chunked`) and one chunk from `source`, then
-/// another one-byte chunk every 200 ms for at most `for_`, reading the answer meanwhile, as
-/// `trickle` does: the answer's status and when the connection closed, `None` if it stayed open.
+/// Sends a request with `Transfer-Encoding: chunked` and one chunk from `source`, then another
+/// one-byte chunk every 200 ms for at most `for_`, as `send_slowly` does.
 async fn chunked_trickle(
     source: IpAddr,
     port: u16,
     request_line: &str,
     for_: Duration,
 ) -> (u16, Option<Duration>) {
-    let started = std::time::Instant::now();
-    let mut stream = connect_from(source, port).await;
     let head = format!(
         "{request_line}\r\nHost: 127.0.0.1\r\nOrigin: {ORIGIN}\r\n\
          Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{{\r\n"
     );
-    if stream.write_all(head.as_bytes()).await.is_err() {
-        return (0, Some(started.elapsed()));
-    }
-    let mut answer = Vec::new();
-    let mut buf = [0u8; 4096];
-    while started.elapsed() < for_ {
-        let _ = stream.write_all(b"1\r\n \r\n").await;
-        match actix_rt::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => return (parse_answer(&answer).0, Some(started.elapsed())),
-            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
-            Err(_) => {}
-        }
-    }
-    (parse_answer(&answer).0, None)
+    send_slowly(source, port, &head, b"1\r\n \r\n", for_).await
 }
 
 #[actix_rt::test]

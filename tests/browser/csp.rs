@@ -60,11 +60,7 @@ fn a_host_page_with_a_strict_csp_shows_a_styled_working_banner() {
         serde_json::json!([]),
         "the banner broke the page's CSP"
     );
-    assert_eq!(
-        h.exceptions(),
-        Vec::<String>::new(),
-        "the page saw exceptions"
-    );
+    h.assert_no_exceptions();
 }
 
 #[test]
@@ -112,9 +108,5 @@ fn a_tag_the_page_forbids_to_run_does_not_stop_the_decision() {
         true,
         "the page's policy was bypassed"
     );
-    assert_eq!(
-        h.exceptions(),
-        Vec::<String>::new(),
-        "the page saw exceptions"
-    );
+    h.assert_no_exceptions();
 }

@@ -53,11 +53,7 @@ fn accepting_all_grants_every_category_hides_the_banner_and_is_recorded() {
         record["categories"],
         json!({"necessary": true, "analytics": true, "marketing": true})
     );
-    assert_eq!(
-        h.exceptions(),
-        Vec::<String>::new(),
-        "the page saw exceptions"
-    );
+    h.assert_no_exceptions();
 }
 
 #[test]

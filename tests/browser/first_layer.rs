@@ -87,11 +87,7 @@ fn a_first_visit_shows_the_first_layer_with_accept_all_and_reject_all_side_by_si
         [format!("{}/banner.js", h.service.origin)],
         "the banner costs the page one request"
     );
-    assert_eq!(
-        h.exceptions(),
-        Vec::<String>::new(),
-        "the page saw exceptions"
-    );
+    h.assert_no_exceptions();
 }
 
 #[test]

@@ -336,6 +336,15 @@ impl Harness {
     }
 
     /// Uncaught exceptions in the page so far (the banner must throw nothing into it).
+    /// Fails the test if the page threw: the banner must never throw into its host page.
+    pub fn assert_no_exceptions(&mut self) {
+        assert_eq!(
+            self.exceptions(),
+            Vec::<String>::new(),
+            "the page saw exceptions"
+        );
+    }
+
     pub fn exceptions(&mut self) -> Vec<String> {
         self.browser
             .events("Runtime.exceptionThrown")

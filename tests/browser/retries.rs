@@ -131,11 +131,7 @@ fn a_decision_made_while_the_service_answers_503_is_recorded_on_the_next_page_vi
         record["categories"],
         json!({"necessary": true, "analytics": true, "marketing": true})
     );
-    assert_eq!(
-        h.exceptions(),
-        Vec::<String>::new(),
-        "the page saw exceptions"
-    );
+    h.assert_no_exceptions();
 }
 
 #[test]
@@ -321,11 +317,7 @@ fn a_browser_whose_storage_throws_still_applies_and_records_the_decision() {
     assert!(h.banner_goes_away(), "the banner stays after accept all");
     let decision = h.wait_decision();
     assert_eq!(h.record_of(&decision)["action"], "accept-all");
-    assert_eq!(
-        h.exceptions(),
-        Vec::<String>::new(),
-        "the page saw exceptions"
-    );
+    h.assert_no_exceptions();
 }
 
 #[test]

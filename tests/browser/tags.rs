@@ -74,11 +74,7 @@ fn each_tagged_script_runs_exactly_once_when_its_category_is_granted() {
     );
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(runs(&mut h), (1, 1));
-    assert_eq!(
-        h.exceptions(),
-        Vec::<String>::new(),
-        "the page saw exceptions"
-    );
+    h.assert_no_exceptions();
 }
 
 #[test]
@@ -170,9 +166,5 @@ fn a_tag_added_after_load_runs_once_granted_and_never_while_refused() {
     assert_eq!(late_runs(&mut h, "refused"), 0, "ran while refused");
     assert_eq!(late_runs(&mut h, "before"), 1, "ran more than once");
     assert_eq!(late_runs(&mut h, "granted"), 1, "ran more than once");
-    assert_eq!(
-        h.exceptions(),
-        Vec::<String>::new(),
-        "the page saw exceptions"
-    );
+    h.assert_no_exceptions();
 }
