@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use crate::admin_token::{AdminToken, AdminTokenError};
 use crate::rate_limit::RateLimit;
@@ -47,26 +47,8 @@ struct ExportArgs {
     #[arg(long)]
     until: Option<String>,
     /// What to write.
-    #[arg(long, value_enum, default_value_t = Format::Ndjson)]
-    format: Format,
-}
-
-/// `consentry export --format`.
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// The stored records, one JSON document a line.
-    Ndjson,
-    /// One row per record, one column per category.
-    Csv,
-}
-
-impl From<Format> for ExportFormat {
-    fn from(format: Format) -> ExportFormat {
-        match format {
-            Format::Ndjson => ExportFormat::Ndjson,
-            Format::Csv => ExportFormat::Csv,
-        }
-    }
+    #[arg(long, value_enum, default_value_t)]
+    format: ExportFormat,
 }
 
 /// Defaults, written once: `cargo run` with no arguments serves with these too.
@@ -285,7 +267,7 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn export(args: &ExportArgs) -> ExitCode {
-    let format = ExportFormat::from(args.format);
+    let format = args.format;
     let range = match TimeRange::parse(args.since.as_deref(), args.until.as_deref()) {
         Ok(range) => range,
         Err(e) => {

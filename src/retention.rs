@@ -71,10 +71,9 @@ pub(crate) fn start_purge(
     })
 }
 
-/// A purge removing more than this share of the store is logged as a warning: that is a
-/// retention set by mistake, or a clock that jumped, more often than records coming of age.
-const PURGE_WARN_SHARE: f64 = 0.5;
-
+/// Purges what is past the retention. A run removing more than half of the store is logged as a
+/// warning: a retention set by mistake, or a clock that jumped, more often than records coming
+/// of age.
 fn purge(store: &Store, retention: Duration) {
     // Checked at start, but a clock far in the past must not kill the upkeep thread either.
     let Some(cutoff) = time::OffsetDateTime::now_utc()
@@ -85,9 +84,9 @@ fn purge(store: &Store, retention: Duration) {
     match store.purge_before(cutoff) {
         Ok(0) => {}
         Ok(count) => {
-            let left = store.count().unwrap_or(0);
-            let share = count as f64 / (count + left) as f64;
-            if share > PURGE_WARN_SHARE {
+            // More than half removed means fewer left than removed: count no further than that.
+            let left = store.count_up_to(count).unwrap_or(0);
+            if left < count {
                 tracing::warn!(
                     count,
                     left,

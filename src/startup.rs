@@ -83,9 +83,10 @@ impl Application {
         })?;
 
         let workers = settings.workers;
-        let limit = settings.rate_limit.map(|l| {
-            crate::routes::consents::rate_limit(l.per_second, l.burst, settings.forwarding())
-        });
+        let forwarding = settings.forwarding();
+        let limit = settings
+            .rate_limit
+            .map(|l| crate::routes::consents::rate_limit(l, forwarding.clone()));
         let purge = retention::start_purge(&store, settings.retention, settings.purge_every)
             .map_err(StartError::Upkeep)?;
         let limiter = limit
@@ -98,7 +99,6 @@ impl Application {
             .map(crate::connections::ConnectionLimit::new);
         let consents_live = live.clone();
         let admin_open = settings.admin_token.is_some();
-        let forwarding = settings.forwarding();
         let state = web::Data::new(State {
             live,
             store,

@@ -29,11 +29,11 @@ pub(crate) const BODY_LIMIT: usize = 8 * 1024;
 /// worker shares its state.
 pub(crate) type RateLimit = GovernorConfig<ClientIp, NoOpMiddleware>;
 
-pub(crate) fn rate_limit(per_second: u32, burst: u32, forwarding: Forwarding) -> RateLimit {
+pub(crate) fn rate_limit(limit: crate::rate_limit::RateLimit, forwarding: Forwarding) -> RateLimit {
     GovernorConfigBuilder::default()
         .key_extractor(ClientIp { forwarding })
-        .requests_per_second(u64::from(per_second.clamp(1, 1_000_000)))
-        .burst_size(burst.max(1))
+        .requests_per_second(u64::from(limit.per_second.clamp(1, 1_000_000)))
+        .burst_size(limit.burst.max(1))
         // Reading a history is public too: unlimited, it let one address probe ids as fast as
         // it liked. One bucket per address for both, as a visitor does little of either.
         .methods(vec![Method::POST, Method::GET])
@@ -51,7 +51,10 @@ pub(crate) fn configure(
     let governor = match limit {
         Some(config) => Governor::new(config),
         // Never consulted: `Condition` skips it.
-        None => Governor::new(&rate_limit(1, 1, Forwarding::off())),
+        None => Governor::new(&rate_limit(
+            crate::rate_limit::RateLimit::DEFAULT,
+            Forwarding::off(),
+        )),
     };
     cfg.service(
         web::scope("/api/v1/consents")

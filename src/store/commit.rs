@@ -16,12 +16,13 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::keys;
+use super::records::Stored;
 use super::{Shared, StoreError, Trees};
 
 /// How a waiter hears the outcome of the flush that covers its write.
 pub(crate) enum Waiter {
     /// A consent post, told what its write did once that is durable.
-    Append(oneshot::Sender<Result<Appended, StoreError>>, Appended),
+    Append(oneshot::Sender<Result<Stored, StoreError>>, Stored),
     Blocking(mpsc::SyncSender<Result<(), StoreError>>),
 }
 
@@ -29,24 +30,14 @@ impl Waiter {
     fn answer(self, result: Result<(), StoreError>) {
         // A waiter that gave up (its client went away) no longer listens; that is fine.
         match self {
-            Waiter::Append(tx, appended) => {
-                let _ = tx.send(result.map(|()| appended));
+            Waiter::Append(tx, stored) => {
+                let _ = tx.send(result.map(|()| stored));
             }
             Waiter::Blocking(tx) => {
                 let _ = tx.send(result);
             }
         }
     }
-}
-
-/// What a consent post's write did.
-#[derive(Debug)]
-pub(super) enum Appended {
-    /// The record was stored.
-    New,
-    /// A record with the same visitor and `decision_id` was already stored: these are its
-    /// bytes, and nothing new was written.
-    Existing(Vec<u8>),
 }
 
 #[derive(Default)]
@@ -154,7 +145,7 @@ pub(crate) struct Write {
     /// `decisions-v1` key, when the post named its decision.
     pub(crate) decision: Option<Vec<u8>>,
     pub(crate) value: Vec<u8>,
-    pub(crate) reply: oneshot::Sender<Result<Appended, StoreError>>,
+    pub(crate) reply: oneshot::Sender<Result<Stored, StoreError>>,
 }
 
 /// Records applied in one transaction at most; a batch is whatever arrived meanwhile.
@@ -184,20 +175,21 @@ pub(crate) fn run_writer(shared: Weak<Shared>, rx: mpsc::Receiver<Write>) {
 /// Retries are recognised here, in the one thread that writes records, so two copies of one
 /// decision arriving together (two tabs retrying it at once) cannot both be stored.
 fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
-    let result = (|| -> Result<Vec<Appended>, StoreError> {
+    // Per write, the stored bytes it repeats, or `None` when it is stored now.
+    let result = (|| -> Result<Vec<Option<Vec<u8>>>, StoreError> {
         let mut rows = Vec::with_capacity(batch.len());
         let mut outcomes = Vec::with_capacity(batch.len());
         for write in &batch {
             if let Some(decision) = &write.decision {
                 let in_batch = rows
                     .iter()
-                    .find(|row: &&super::Row<'_>| row.decision.as_ref() == Some(decision));
+                    .find(|row: &&super::Row<'_>| row.decision == Some(decision.as_slice()));
                 if let Some(row) = in_batch {
-                    outcomes.push(Appended::Existing(row.value.to_vec()));
+                    outcomes.push(Some(row.value.to_vec()));
                     continue;
                 }
                 if let Some(existing) = stored_decision(trees, decision)? {
-                    outcomes.push(Appended::Existing(existing));
+                    outcomes.push(Some(existing));
                     continue;
                 }
             }
@@ -208,10 +200,10 @@ fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
             rows.push(super::Row {
                 time,
                 index,
-                decision: write.decision.clone(),
+                decision: write.decision.as_deref(),
                 value: write.value.as_slice(),
             });
-            outcomes.push(Appended::New);
+            outcomes.push(None);
         }
         trees.insert_records(&rows)?;
         Ok(outcomes)
@@ -220,10 +212,13 @@ fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
         // A repeat waits for the flush too: the record it answers with may be in this batch.
         Ok(outcomes) => shared.commit.wait_for_flush_all(
             trees.generation,
-            batch
-                .into_iter()
-                .zip(outcomes)
-                .map(|(w, outcome)| Waiter::Append(w.reply, outcome)),
+            batch.into_iter().zip(outcomes).map(|(w, repeated)| {
+                let stored = match repeated {
+                    Some(existing) => Stored::Existing(existing),
+                    None => Stored::New(w.value),
+                };
+                Waiter::Append(w.reply, stored)
+            }),
         ),
         Err(e) => {
             tracing::error!(error = %e, "cannot write consent records");

@@ -30,13 +30,9 @@ impl Store {
 
     fn erase_blocking(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
         let trees = self.shared.trees()?;
-        let id = consent_id.as_str();
-        trees.erasing.insert(id, &[][..])?;
+        trees.erasing.insert(consent_id.as_str(), &[][..])?;
         self.shared.durable(&trees)?;
-        let erased = self.remove_visitor(&trees, id, usize::MAX)?;
-        trees.erasing.remove(id)?;
-        self.shared.durable(&trees)?;
-        Ok(erased)
+        self.finish_erasure(&trees, consent_id.as_str())
     }
 
     /// Finishes every erasure a crash interrupted; run at open, before the store serves.
@@ -44,10 +40,7 @@ impl Store {
         let trees = self.shared.trees()?;
         let marked: Vec<sled::IVec> = trees.erasing.iter().keys().collect::<Result<_, _>>()?;
         for id in marked {
-            let id = String::from_utf8_lossy(&id).into_owned();
-            let erased = self.remove_visitor(&trees, &id, usize::MAX)?;
-            trees.erasing.remove(id.as_bytes())?;
-            self.shared.durable(&trees)?;
+            let erased = self.finish_erasure(&trees, &String::from_utf8_lossy(&id))?;
             tracing::warn!(
                 erased,
                 "finished erasing a visitor's records, interrupted by a crash or a storage failure"
@@ -56,20 +49,22 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a marked visitor's records, then the mark, durably; returns how many.
+    fn finish_erasure(&self, trees: &super::Trees, consent_id: &str) -> Result<usize, StoreError> {
+        let erased = self.remove_visitor(trees, consent_id)?;
+        trees.erasing.remove(consent_id)?;
+        self.shared.durable(trees)?;
+        Ok(erased)
+    }
+
     /// Removes a visitor's records with their index and decision entries, in transactions of
-    /// `BATCH`, stopping after `batches` of them (a test's crash); returns how many.
+    /// `BATCH`; returns how many.
     ///
     /// Each record goes with its own entries, never more: a decision stored while the erasure
     /// runs keeps its entry as long as it keeps its record, so its retry is still recognised.
     /// Passes repeat until one finds nothing, so a record written meanwhile is not left behind.
-    fn remove_visitor(
-        &self,
-        trees: &super::Trees,
-        consent_id: &str,
-        batches: usize,
-    ) -> Result<usize, StoreError> {
+    fn remove_visitor(&self, trees: &super::Trees, consent_id: &str) -> Result<usize, StoreError> {
         let mut erased = 0;
-        let mut transactions = 0;
         let mut days: Vec<Date> = Vec::new();
         loop {
             let times = Self::keys_of(trees, consent_id)?;
@@ -77,23 +72,8 @@ impl Store {
                 break;
             }
             for chunk in times.chunks(BATCH) {
-                if transactions == batches {
-                    return Ok(erased);
-                }
-                let mut removals = Vec::with_capacity(chunk.len());
-                for time in chunk {
-                    let Some(value) = trees.records.get(time)? else {
-                        continue;
-                    };
-                    let owner: Owner<'_> = serde_json::from_slice(&value)?;
-                    removals.push(Removal {
-                        index: keys::consent_key(consent_id, time),
-                        time: *time,
-                        decision: owner.decision_id.map(|d| keys::decision_key(consent_id, d)),
-                    });
-                }
+                let removals = removals(trees, consent_id, chunk)?;
                 remove_batch(trees, &removals)?;
-                transactions += 1;
                 erased += removals.len();
                 days.extend(removals.iter().map(|r| date_of(&r.time)));
             }
@@ -102,17 +82,16 @@ impl Store {
         Ok(erased)
     }
 
-    /// Begins an erasure and stops after `batches` transactions, as a crash would.
+    /// Begins an erasure and stops after its first transaction, as a crash would.
     #[cfg(test)]
-    pub(crate) fn erase_interrupted(
-        &self,
-        consent_id: &ConsentId,
-        batches: usize,
-    ) -> Result<(), StoreError> {
+    pub(crate) fn erase_interrupted(&self, consent_id: &ConsentId) -> Result<(), StoreError> {
         let trees = self.shared.trees()?;
-        trees.erasing.insert(consent_id.as_str(), &[][..])?;
+        let id = consent_id.as_str();
+        trees.erasing.insert(id, &[][..])?;
         self.shared.durable(&trees)?;
-        self.remove_visitor(&trees, consent_id.as_str(), batches)?;
+        let times = Self::keys_of(&trees, id)?;
+        let first = &times[..times.len().min(BATCH)];
+        remove_batch(&trees, &removals(&trees, id, first)?)?;
         self.shared.durable(&trees)
     }
 
@@ -150,6 +129,27 @@ impl Store {
         }
         Ok(purged)
     }
+}
+
+/// What removing the records at `times` of one visitor takes from each tree.
+fn removals(
+    trees: &super::Trees,
+    consent_id: &str,
+    times: &[keys::TimeKey],
+) -> Result<Vec<Removal>, StoreError> {
+    let mut out = Vec::with_capacity(times.len());
+    for time in times {
+        let Some(value) = trees.records.get(time)? else {
+            continue;
+        };
+        let owner: Owner<'_> = serde_json::from_slice(&value)?;
+        out.push(Removal {
+            index: keys::consent_key(consent_id, time),
+            time: *time,
+            decision: owner.decision_id.map(|d| keys::decision_key(consent_id, d)),
+        });
+    }
+    Ok(out)
 }
 
 /// The day a time key falls on (UTC).
@@ -200,7 +200,7 @@ mod tests {
                 store.append(&stranger).await.expect("stored");
             });
             // The first of three transactions, then the crash.
-            store.erase_interrupted(&visitor, 1).expect("begun");
+            store.erase_interrupted(&visitor).expect("begun");
             let left = store
                 .history_blocking(&visitor, None, 10_000)
                 .expect("reads");

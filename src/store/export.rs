@@ -8,10 +8,13 @@ use super::csv;
 use super::{Store, StoreError, TimeRange};
 use crate::consent::{ConsentRecord, Terms};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What an export writes; also `consentry export --format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ExportFormat {
+    /// The stored records, one JSON document a line.
     #[default]
     Ndjson,
+    /// One row per record, one column per category.
     Csv,
 }
 

@@ -31,9 +31,8 @@ fn holder(file: &Path) -> Option<(u32, Option<String>)> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(file).ok()?;
     let (dev, ino) = (meta.dev(), meta.ino());
-    // The kernel writes the device as hex `major:minor` (glibc's encoding of `st_dev`).
-    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
-    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    // The kernel writes the device as hex `major:minor`.
+    let (major, minor) = (u64::from(libc::major(dev)), u64::from(libc::minor(dev)));
     let locks = std::fs::read_to_string("/proc/locks").ok()?;
     let own = std::process::id();
     let pid = locks.lines().find_map(|line| {

@@ -93,7 +93,7 @@ impl<E: Into<StoreError>> From<sled::transaction::TransactionError<E>> for Store
 pub(crate) struct Row<'a> {
     pub(crate) time: keys::TimeKey,
     pub(crate) index: Option<Vec<u8>>,
-    pub(crate) decision: Option<Vec<u8>>,
+    pub(crate) decision: Option<&'a [u8]>,
     pub(crate) value: &'a [u8],
 }
 

@@ -3,7 +3,6 @@
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-use super::commit::Appended;
 use super::{Store, StoreError, keys};
 use crate::consent::ConsentRecord;
 
@@ -43,7 +42,7 @@ impl Store {
             consent_id: record.consent_id.as_str().to_owned(),
             indexed: !record.first_decision,
             decision,
-            value: value.clone(),
+            value,
             reply,
         };
         if self.shared.commit.is_broken() {
@@ -56,13 +55,9 @@ impl Store {
             Err(poisoned) => poisoned.into_inner().send(write),
         };
         sent.map_err(|_| StoreError::unavailable("the writer stopped"))?;
-        let appended = answer
+        answer
             .await
-            .unwrap_or(Err(StoreError::unavailable("the writer stopped")))?;
-        Ok(match appended {
-            Appended::New => Stored::New(value),
-            Appended::Existing(existing) => Stored::Existing(existing),
-        })
+            .unwrap_or(Err(StoreError::unavailable("the writer stopped")))
     }
 }
 

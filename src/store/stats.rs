@@ -84,9 +84,17 @@ pub(crate) struct Stats {
 }
 
 impl Store {
-    /// How many records the store holds; reads every key. Blocking.
-    pub(crate) fn count(&self) -> Result<usize, StoreError> {
-        Ok(self.shared.trees()?.records.len())
+    /// How many records the store holds, counting no further than `limit`: the purge asks only
+    /// whether fewer are left than it removed, which must not read every key each hour. Blocking.
+    pub(crate) fn count_up_to(&self, limit: usize) -> Result<usize, StoreError> {
+        Ok(self
+            .shared
+            .trees()?
+            .records
+            .iter()
+            .keys()
+            .take(limit)
+            .count())
     }
 
     /// Decisions per day over the last `days`, and the share granted per category.
