@@ -110,15 +110,24 @@ impl Drop for Slot {
 fn refusal(limit: u32) -> Bytes {
     let answer = AppError::TooManyConnections(limit).error_response();
     let status = answer.status();
+    let headers = answer.headers().clone();
     let body = answer.into_body().try_into_bytes().unwrap_or_default();
+    // The headers the shared error answer carries (its type, Retry-After), not a copy of them.
     let mut wire = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-         retry-after: 1\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {} {}\r\n",
         status.as_u16(),
-        status.canonical_reason().unwrap_or_default(),
+        status.canonical_reason().unwrap_or_default()
+    );
+    for (name, value) in &headers {
+        if let Ok(value) = value.to_str() {
+            wire.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    wire.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
-    )
-    .into_bytes();
+    ));
+    let mut wire = wire.into_bytes();
     wire.extend_from_slice(&body);
     Bytes::from(wire)
 }

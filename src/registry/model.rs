@@ -149,8 +149,14 @@ impl Site {
         let Some(domain) = domain else { return true };
         let d = domain.trim_start_matches('.').to_ascii_lowercase();
         let host = self.url.host().to_ascii_lowercase();
-        host == d || host.ends_with(&format!(".{d}")) || d.ends_with(&format!(".{host}"))
+        within(&host, &d) || within(&d, &host)
     }
+}
+
+/// Whether `host` is `domain` or one of its subdomains (both lower-case, without a leading dot).
+pub(crate) fn within(host: &str, domain: &str) -> bool {
+    host.strip_suffix(domain)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -34,29 +34,31 @@ pub(super) fn write_record(
     categories: &[String],
     r: &ConsentRecord,
 ) -> std::io::Result<()> {
-    let time = crate::consent::millis::format;
+    let (recorded_at, expires_at) = (
+        crate::consent::millis::format(r.recorded_at),
+        crate::consent::millis::format(r.expires_at),
+    );
     let fixed = [
-        time(r.recorded_at),
-        r.revision.clone(),
-        r.shown.clone(),
-        r.action.as_str().to_owned(),
-        r.language.clone(),
-        r.page.clone().unwrap_or_default(),
-        r.user_agent.clone().unwrap_or_default(),
-        r.ip_prefix.clone().unwrap_or_default(),
-        time(r.expires_at),
-        r.sec_gpc.to_string(),
+        recorded_at.as_str(),
+        &r.revision,
+        &r.shown,
+        r.action.as_str(),
+        &r.language,
+        r.page.as_deref().unwrap_or_default(),
+        r.user_agent.as_deref().unwrap_or_default(),
+        r.ip_prefix.as_deref().unwrap_or_default(),
+        &expires_at,
+        if r.sec_gpc { "true" } else { "false" },
     ];
     let categories = categories.iter().map(|c| match r.granted(c) {
-        Some(true) => "true".to_owned(),
-        Some(false) => "false".to_owned(),
-        None => String::new(),
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
     });
-    let cells: Vec<String> = fixed.into_iter().chain(categories).collect();
     let id = Cell::Id(&r.consent_id);
     write_csv_row(
         out,
-        std::iter::once(id).chain(cells.iter().map(|c| Cell::Text(c))),
+        std::iter::once(id).chain(fixed.into_iter().chain(categories).map(Cell::Text)),
     )
 }
 

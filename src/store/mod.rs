@@ -146,11 +146,11 @@ pub(crate) struct Shared {
 /// How long a health probe's answer is shared.
 const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// The last successful probe: when (for sharing it) and at what time (for the answer).
 #[derive(Clone, Copy)]
 struct Probe {
     at: std::time::Instant,
     stamp: time::OffsetDateTime,
-    ok: bool,
 }
 
 impl Shared {
@@ -295,29 +295,24 @@ impl Store {
             return Err(broken());
         }
         let mut last = self.shared.probe.lock().await;
+        if let Some(probe) = *last
+            && probe.at.elapsed() < PROBE_EVERY
+        {
+            return Ok(probe.stamp);
+        }
         // Only a success is shared: after a failure the next caller probes again (one at a
         // time, behind the lock), so a store that has recovered says so at once.
-        let probe = match *last {
-            Some(probe) if probe.ok && probe.at.elapsed() < PROBE_EVERY => probe,
-            _ => {
-                let written = self.blocking(Store::check_writable).await;
-                if let Err(e) = &written {
-                    tracing::warn!(error = %e, "health probe: the store refused a durable write");
-                }
-                let probe = Probe {
-                    at: std::time::Instant::now(),
-                    stamp: time::OffsetDateTime::now_utc(),
-                    ok: written.is_ok(),
-                };
-                *last = Some(probe);
-                probe
-            }
-        };
-        if probe.ok {
-            Ok(probe.stamp)
-        } else {
-            Err(StoreError::unavailable("it refused a durable write"))
+        *last = None;
+        if let Err(e) = self.blocking(Store::check_writable).await {
+            tracing::warn!(error = %e, "health probe: the store refused a durable write");
+            return Err(StoreError::unavailable("it refused a durable write"));
         }
+        let probe = Probe {
+            at: std::time::Instant::now(),
+            stamp: time::OffsetDateTime::now_utc(),
+        };
+        *last = Some(probe);
+        Ok(probe.stamp)
     }
 
     /// Proves the store accepts a durable write. Blocking.

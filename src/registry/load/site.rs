@@ -184,7 +184,7 @@ impl Checker<'_> {
         }
         if let Some(url) = url {
             let host = url.host().to_ascii_lowercase();
-            if host != bare && !host.ends_with(&format!(".{bare}")) {
+            if !super::super::model::within(&host, &bare) {
                 self.error(
                     &span,
                     format!(
