@@ -67,6 +67,26 @@ impl Lifetime {
         }
     }
 
+    /// The registry's words for a span a browser reports in seconds (a cookie's expiry less
+    /// the time it was seen): the largest unit whose whole count is within 5% of it, so 730
+    /// days reads "2 years", 400 days "13 months" and 182 days "6 months".
+    pub fn approximate(seconds: u64) -> Lifetime {
+        let near = |unit: Unit| {
+            let count = (seconds as f64 / unit.seconds() as f64).round();
+            let off = (seconds as f64 - count * unit.seconds() as f64).abs();
+            (count >= 1.0 && off <= seconds as f64 / 20.0).then_some((count, unit))
+        };
+        let (count, unit) = Unit::ALL
+            .into_iter()
+            .rev()
+            .find_map(near)
+            .unwrap_or(((seconds as f64 / 60.0).round().max(1.0), Unit::Minute));
+        Lifetime::For {
+            count: count.min(f64::from(u32::MAX)) as u32,
+            unit,
+        }
+    }
+
     /// True when this outlives `other` (a session never outlives anything).
     pub fn longer_than(self, other: Lifetime) -> bool {
         match (self.seconds(), other.seconds()) {
@@ -140,6 +160,26 @@ impl serde::Serialize for Lifetime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_span_in_seconds_reads_in_the_largest_unit_that_fits() {
+        let day = 86_400;
+        for (seconds, words) in [
+            (730 * day, "2 years"),
+            (400 * day, "13 months"),
+            (182 * day, "6 months"),
+            (day - 1, "1 day"),
+            (1_800, "30 minutes"),
+            (14 * day, "2 weeks"),
+            (5, "1 minute"),
+        ] {
+            assert_eq!(
+                Lifetime::approximate(seconds).to_string(),
+                words,
+                "{seconds} s"
+            );
+        }
+    }
 
     #[test]
     fn parses_every_accepted_form() {

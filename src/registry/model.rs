@@ -77,6 +77,35 @@ impl CookieName {
     pub fn is_pattern(&self) -> bool {
         self.0.contains('*')
     }
+
+    /// True when `name` is this name, or fits this pattern (`*` stands for any run of
+    /// characters, none included). Case matters: browsers keep `_GA` and `_ga` apart.
+    pub fn matches(&self, name: &str) -> bool {
+        glob(self.0.as_bytes(), name.as_bytes())
+    }
+}
+
+/// `*`-only wildcard matching, greedy with backtracking to the last star: linear for the
+/// patterns registries hold (a star or two).
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
 }
 
 /// Where a tracker keeps its data.
@@ -288,5 +317,33 @@ impl Registry {
             .iter()
             .find(|l| *l == wanted)
             .or_else(|| langs.iter().find(|l| l.primary() == wanted.primary()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CookieName;
+
+    fn matches(pattern: &str, name: &str) -> bool {
+        CookieName::parse(pattern).unwrap().matches(name)
+    }
+
+    #[test]
+    fn exact_names_match_only_themselves() {
+        assert!(matches("_ga", "_ga"));
+        assert!(!matches("_ga", "_gat"));
+        assert!(!matches("_ga", "_GA"));
+    }
+
+    #[test]
+    fn a_star_stands_for_any_run_of_characters() {
+        assert!(matches("_ga_*", "_ga_ABC123"));
+        assert!(matches("_ga_*", "_ga_"));
+        assert!(!matches("_ga_*", "_ga"));
+        assert!(matches("*", "anything"));
+        assert!(matches("wp-settings-*-time", "wp-settings-1-time"));
+        assert!(!matches("wp-settings-*-time", "wp-settings-1-times"));
+        assert!(matches("a*b*c", "axxbyyc"));
+        assert!(!matches("a*b*c", "axxbyy"));
     }
 }
