@@ -12,7 +12,7 @@ use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::dom_storage::{GetDomStorageItemsParams, StorageId};
 use chromiumoxide::cdp::browser_protocol::network::{
     BlockPattern, EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent,
-    EventResponseReceived, ResourceType, SetBlockedUrLsParams,
+    EventResponseReceived, EventResponseReceivedExtraInfo, ResourceType, SetBlockedUrLsParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{FrameTree, GetFrameTreeParams};
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
@@ -93,6 +93,11 @@ impl Loaded {
     /// The hosts asked since the page opened, or since the last call.
     pub(crate) fn take_hosts(&mut self) -> Vec<String> {
         std::mem::take(&mut lock(&self.network.state).hosts)
+    }
+
+    /// The cookies this page's responses set by header: (name, response URL).
+    pub(crate) fn take_header_cookies(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut lock(&self.network.state).header_cookies)
     }
 
     /// Clicks the banner's button for `action` (`accept-all` or `reject-all`), waiting up to
@@ -347,6 +352,9 @@ struct NetState {
     last_change: Option<Instant>,
     hosts: Vec<String>,
     status: Option<u16>,
+    /// Request URLs by id, to name the response that set a cookie.
+    urls: std::collections::HashMap<String, String>,
+    header_cookies: Vec<(String, String)>,
 }
 
 impl NetState {
@@ -385,6 +393,10 @@ impl Network {
                 {
                     st.hosts.push(host.to_owned());
                 }
+                if st.urls.len() < 10_000 {
+                    st.urls
+                        .insert(e.request_id.inner().clone(), e.request.url.clone());
+                }
                 st.in_flight.insert(e.request_id.inner().clone());
                 st.touch();
             }
@@ -397,6 +409,27 @@ impl Network {
                     // The top document answers first; later documents are frames.
                     if st.status.is_none() {
                         st.status = u16::try_from(e.response.status).ok();
+                    }
+                }
+            }
+        });
+        let mut extra = page
+            .event_listener::<EventResponseReceivedExtraInfo>()
+            .await
+            .map_err(ScanError::browser)?;
+        let s = state.clone();
+        let extra = tokio::spawn(async move {
+            while let Some(e) = extra.next().await {
+                let names = set_cookie_names(e.headers.inner());
+                let mut st = lock(&s);
+                let url = st
+                    .urls
+                    .get(e.request_id.inner())
+                    .cloned()
+                    .unwrap_or_default();
+                for name in names.into_iter().take(100) {
+                    if st.header_cookies.len() < 1_000 {
+                        st.header_cookies.push((name, url.clone()));
                     }
                 }
             }
@@ -419,7 +452,7 @@ impl Network {
         });
         Ok(Network {
             state,
-            tasks: vec![sent, received, finished, failed],
+            tasks: vec![sent, received, extra, finished, failed],
         })
     }
 
@@ -443,6 +476,21 @@ impl Network {
             task.abort();
         }
     }
+}
+
+/// The cookie names a response's `Set-Cookie` headers carry (the protocol joins repeated
+/// headers with newlines; header names come in any case).
+fn set_cookie_names(headers: &serde_json::Value) -> Vec<String> {
+    let Some(map) = headers.as_object() else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.as_str())
+        .flat_map(|v| v.lines())
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name.trim().to_owned()))
+        .filter(|name| !name.is_empty())
+        .collect()
 }
 
 fn lock(state: &Mutex<NetState>) -> std::sync::MutexGuard<'_, NetState> {

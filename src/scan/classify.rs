@@ -61,6 +61,9 @@ pub(crate) fn report(
         item.secure = seen.what.secure;
         item.expires = Some(expires);
         item.set_by = observed.set_by.get(name).cloned();
+        if let Some(page) = observed.set_on.get(name) {
+            item.first_page = page.clone();
+        }
         items.push(item);
     }
     for ((name, origin, _), seen) in &observed.keys {

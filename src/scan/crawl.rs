@@ -3,7 +3,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::future::join_all;
 use url::Url;
 
 use super::browser::{Chromium, Loaded, Patience, find_chromium};
@@ -159,57 +159,62 @@ async fn crawl(
     let mut queue: VecDeque<Url> = start.iter().cloned().collect();
     let mut known: HashSet<Url> = start.iter().cloned().collect();
     let mut found = Vec::new();
-    let mut running = FuturesUnordered::new();
     let limit = options.pages.max(1);
     loop {
-        while running.len() < options.concurrency.max(1) && found.len() < limit {
+        let mut wave = Vec::new();
+        while wave.len() < options.concurrency.max(1) && found.len() < limit {
             let Some(url) = queue.pop_front() else { break };
             found.push(url.clone());
-            running.push(async move {
-                let loaded = chromium.open(url.as_str(), patience).await;
-                (url, loaded)
-            });
+            wave.push(url);
         }
-        let Some((url, loaded)) = running.next().await else {
+        if wave.is_empty() {
             break;
-        };
-        progress.step(Phase::BeforeConsent, url.as_str());
-        match loaded {
-            Ok(mut loaded) => {
-                if url == start[0] {
-                    observed.banner_found = loaded.read.banner;
-                }
-                for link in &loaded.read.links {
-                    if let Some(next) = scope.page(link)
-                        && known.insert(next.clone())
-                    {
-                        queue.push_back(next);
-                    }
-                }
-                record(
-                    chromium,
-                    &mut loaded,
-                    Phase::BeforeConsent,
-                    url.as_str(),
-                    observed,
-                )
-                .await;
-                loaded.close().await;
-            }
-            Err(e) if url == start[0] => {
-                return Err(ScanError::Unreachable {
-                    url: url.to_string(),
-                    why: e.to_string(),
-                });
-            }
-            Err(e) => failed(observed, &url, Phase::BeforeConsent, &e),
         }
+        for (url, loaded) in visit(chromium, &wave, patience).await {
+            progress.step(Phase::BeforeConsent, url.as_str());
+            match loaded {
+                Ok(mut loaded) => {
+                    if *url == start[0] {
+                        observed.banner_found = loaded.read.banner;
+                    }
+                    for link in &loaded.read.links {
+                        if let Some(next) = scope.page(link)
+                            && known.insert(next.clone())
+                        {
+                            queue.push_back(next);
+                        }
+                    }
+                    record(&mut loaded, Phase::BeforeConsent, url.as_str(), observed);
+                    loaded.close().await;
+                }
+                Err(e) if *url == start[0] => {
+                    return Err(ScanError::Unreachable {
+                        url: url.to_string(),
+                        why: e.to_string(),
+                    });
+                }
+                Err(e) => failed(observed, url, Phase::BeforeConsent, &e),
+            }
+        }
+        cookies(chromium, Phase::BeforeConsent, wave[0].as_str(), observed).await;
     }
     Ok(found)
 }
 
+/// Opens a wave of pages at once and waits for all of them: the profile's cookies are read
+/// only when every tab has settled, so a cookie one tab sets and its banner deletes a moment
+/// later is never caught in between.
+async fn visit<'a>(
+    chromium: &Chromium,
+    wave: &'a [Url],
+    patience: Patience,
+) -> Vec<(&'a Url, Result<Loaded, ScanError>)> {
+    let loads = wave.iter().map(|url| chromium.open(url.as_str(), patience));
+    wave.iter().zip(join_all(loads).await).collect()
+}
+
 /// A phase after a decision: a fresh profile, the banner's button on the first page, then
-/// every page again.
+/// every other page again.
 async fn after(
     phase: Phase,
     executable: &std::path::Path,
@@ -228,32 +233,32 @@ async fn after(
     let chromium = &owned;
     let result = async {
         let mut loaded = chromium.open(first.as_str(), patience).await?;
-        // What the first load asked for is the before-consent phase's, already counted.
+        // What the first load asked for and set is the before-consent phase's, counted there.
         loaded.take_hosts();
+        loaded.take_header_cookies();
         if !loaded.click(action, patience).await? {
             observed.notes.push(format!(
                 "{phase}: the banner on {first} showed no \"{action}\" button; the pages were visited without a decision",
                 phase = phase.as_str()
             ));
         }
-        record(chromium, &mut loaded, phase, first.as_str(), &mut observed).await;
+        progress.step(phase, first.as_str());
+        record(&mut loaded, phase, first.as_str(), &mut observed);
         loaded.close().await;
-        let mut running = FuturesUnordered::new();
-        let mut next = pages.iter();
-        loop {
-            while running.len() < options.concurrency.max(1) {
-                let Some(url) = next.next() else { break };
-                running.push(async move { (url, chromium.open(url.as_str(), patience).await) });
-            }
-            let Some((url, loaded)) = running.next().await else { break };
-            progress.step(phase, url.as_str());
-            match loaded {
-                Ok(mut loaded) => {
-                    record(chromium, &mut loaded, phase, url.as_str(), &mut observed).await;
-                    loaded.close().await;
+        cookies(chromium, phase, first.as_str(), &mut observed).await;
+        let rest: Vec<Url> = pages.iter().filter(|u| *u != first).cloned().collect();
+        for wave in rest.chunks(options.concurrency.max(1)) {
+            for (url, loaded) in visit(chromium, wave, patience).await {
+                progress.step(phase, url.as_str());
+                match loaded {
+                    Ok(mut loaded) => {
+                        record(&mut loaded, phase, url.as_str(), &mut observed);
+                        loaded.close().await;
+                    }
+                    Err(e) => failed(&mut observed, url, phase, &e),
                 }
-                Err(e) => failed(&mut observed, url, phase, &e),
             }
+            cookies(chromium, phase, wave[0].as_str(), &mut observed).await;
         }
         Ok::<(), ScanError>(())
     }
@@ -264,14 +269,9 @@ async fn after(
 }
 
 /// Notes what a settled page shows: its status, its storage keys and its frames', the hosts
-/// it asked, the cookie writes its scripts made, and every cookie the profile holds.
-async fn record(
-    chromium: &Chromium,
-    loaded: &mut Loaded,
-    phase: Phase,
-    page: &str,
-    observed: &mut Observed,
-) {
+/// it asked, and the cookies its scripts wrote and its responses set (which name the page a
+/// cookie was first set on, whatever else the other tabs did meanwhile).
+fn record(loaded: &mut Loaded, phase: Phase, page: &str, observed: &mut Observed) {
     observed.visits.push(PageVisit {
         url: page.to_owned(),
         phase,
@@ -291,12 +291,15 @@ async fn record(
     for (origin, local, key) in &loaded.frame_keys {
         observed.key(key, origin, *local, phase, page);
     }
-    for (name, script) in &loaded.read.writes {
-        observed
-            .set_by
-            .entry(name.clone())
-            .or_insert_with(|| script.clone());
+    let headers = loaded.take_header_cookies();
+    for (name, by) in loaded.read.writes.iter().chain(&headers) {
+        observed.set(name, by, page);
     }
+}
+
+/// Every cookie the profile holds once a wave has settled; `page` stands for where a cookie
+/// was first seen when no page's own events said who set it.
+async fn cookies(chromium: &Chromium, phase: Phase, page: &str, observed: &mut Observed) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
     match chromium.cookies().await {
         Ok(cookies) => {
@@ -314,7 +317,7 @@ async fn record(
         }
         Err(e) => observed
             .notes
-            .push(format!("cookies after {page} could not be read: {e}")),
+            .push(format!("the cookies after {page} could not be read: {e}")),
     }
 }
 

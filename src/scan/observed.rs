@@ -36,6 +36,8 @@ pub(crate) struct Observed {
     pub requests: BTreeMap<String, BTreeSet<Phase>>,
     /// For a cookie name, the script or response that set it, where the browser told.
     pub set_by: BTreeMap<String, String>,
+    /// For a cookie name, the first page whose own scripts or responses set it.
+    pub set_on: BTreeMap<String, String>,
 }
 
 /// `Kind` as a map key (it has no `Ord`).
@@ -102,6 +104,19 @@ impl Observed {
         for (name, by) in other.set_by {
             self.set_by.entry(name).or_insert(by);
         }
+        for (name, page) in other.set_on {
+            self.set_on.entry(name).or_insert(page);
+        }
+    }
+
+    /// A page's script or response set the cookie `name`; the first page to do so is kept.
+    pub(crate) fn set(&mut self, name: &str, by: &str, page: &str) {
+        self.set_by
+            .entry(name.to_owned())
+            .or_insert_with(|| by.to_owned());
+        self.set_on
+            .entry(name.to_owned())
+            .or_insert_with(|| page.to_owned());
     }
 
     pub(crate) fn request(&mut self, host: &str, phase: Phase) {
