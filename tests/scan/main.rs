@@ -31,4 +31,5 @@ mod fixture_itself;
 mod formats;
 mod items;
 mod run;
+mod scheduled;
 mod variants;
