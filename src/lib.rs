@@ -8,6 +8,7 @@ pub(crate) mod banner;
 pub mod cli;
 pub(crate) mod connections;
 pub(crate) mod consent;
+pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod i18n;
 pub(crate) mod localized;

@@ -1,5 +1,5 @@
-//! The admin surface behind `CONSENTRY_ADMIN_TOKEN`: export, stats, erase, snapshots and the
-//! dashboard page. With no token configured none of it is registered, so every path answers
+//! The admin surface behind `CONSENTRY_ADMIN_TOKEN`: export, stats, erase, snapshots,
+//! discoveries and the dashboard page. With no token configured none of it is registered, so every path answers
 //! 404 as if absent; `/admin` then answers a 404 page that says how to turn the dashboard on.
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -150,6 +150,16 @@ async fn snapshot(
         .body(json))
 }
 
+/// The names visitors' pages reported that the live registry does not declare.
+#[tracing::instrument(skip_all)]
+async fn discoveries(state: web::Data<State>) -> Result<HttpResponse, AppError> {
+    let found = state.store.discoveries().await?;
+    let listed = crate::discovery::list(found, &state.live.get().registry);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(listed))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin.html")]
 struct AdminPage {
@@ -212,7 +222,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, open: bool) {
             .service(
                 web::resource("/consents/{consent_id}").route(guarded(web::delete().to(erase))),
             )
-            .service(web::resource("/snapshots/{shown}").route(guarded(web::get().to(snapshot)))),
+            .service(web::resource("/snapshots/{shown}").route(guarded(web::get().to(snapshot))))
+            .service(web::resource("/discoveries").route(guarded(web::get().to(discoveries)))),
     )
     .service(web::resource("/admin").route(web::get().to(dashboard)))
     .service(web::resource("/admin/dashboard.js").route(web::get().to(dashboard_js)));

@@ -10,6 +10,8 @@ mod check_output;
 mod client_address;
 mod connections;
 mod consents;
+mod discoveries;
+mod discoveries_kept;
 mod durability;
 mod exports;
 mod helpers;
