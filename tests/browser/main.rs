@@ -13,6 +13,7 @@ mod cdp_commands;
 mod consent_mode;
 mod csp;
 mod decisions;
+mod discovery;
 mod first_layer;
 mod front;
 mod gpc;
