@@ -4,8 +4,9 @@
 //
 // Served only when `discover` is on, after the banner in the same banner.js, as
 // `(<this function>)(declared)` (src/banner/discover.rs): `declared` maps each kind to the names
-// and `*` patterns the registry declares of that kind, Consentry's own included. Off, none of this
-// is served. Stripped as static/banner.js is; nothing here may throw into the host page.
+// and `*` patterns the registry declares of that kind, Consentry's own included, each followed by
+// " <domain>" when the entry names one (it then covers pages on that domain only). Off, none of
+// this is served. Stripped as static/banner.js is; nothing here may throw into the host page.
 //
 //   type Declared = {
 //     "cookie": string[];
@@ -42,7 +43,11 @@ declared => {
       try {
         names = new Set(held[kind]());
       } catch (e) {}
-      const patterns = (declared[kind] || []).map(n => RegExp("^" + n.replace(/[.+^$|]/g, "\\$&").replace(/\*/g, ".*") + "$"));
+      const patterns = [];
+      for (const entry of declared[kind] || []) {
+        const [n, domain] = entry.split(" ");
+        if (!domain || ("." + location.hostname).endsWith("." + domain)) patterns.push(RegExp("^" + n.replace(/[.+^$|]/g, "\\$&").replace(/\*/g, ".*") + "$"));
+      }
       for (const name of names) {
         const id = kind + " " + name;
         if (items.length < 50 && TOKEN.test(name) && !sent.includes(id) && !patterns.some(p => p.test(name))) {

@@ -18,7 +18,9 @@ pub(super) static SERVED: LazyLock<String> = LazyLock::new(|| strip_js(CODE));
 const KINDS: [Kind; 3] = [Kind::Cookie, Kind::LocalStorage, Kind::SessionStorage];
 
 /// What discover.js is called with: per kind, the names and `*` patterns the registry declares,
-/// Consentry's own storage included, so that only what no entry covers is reported.
+/// Consentry's own storage included, so that only what no entry covers is reported. An entry
+/// with a `domain` is written `"<name> <domain>"` (a name has no space): it covers only pages
+/// on that domain, so a third party's `*` does not hide every name the site's pages hold.
 pub(crate) struct Discovery {
     pub(super) declared: Vec<u8>,
 }
@@ -29,19 +31,25 @@ impl Discovery {
         if !registry.banner.discover {
             return None;
         }
-        let mut declared: BTreeMap<&str, Vec<&str>> = KINDS
+        let mut declared: BTreeMap<&str, Vec<String>> = KINDS
             .iter()
             .map(|kind| (kind_name(*kind), Vec::new()))
             .collect();
-        let own = registry.own_storage();
-        let names = registry
-            .cookies
-            .iter()
-            .map(|c| (c.kind, c.name.as_str()))
-            .chain(own.iter().map(|o| (o.kind(), o.name())));
-        for (kind, name) in names {
+        let entries = registry.cookies.iter().map(|c| {
+            let name = c.name.as_str();
+            let entry = match &c.domain {
+                Some(d) => format!("{name} {}", d.trim_start_matches('.').to_ascii_lowercase()),
+                None => name.to_owned(),
+            };
+            (c.kind, entry)
+        });
+        let own = registry
+            .own_storage()
+            .into_iter()
+            .map(|o| (o.kind(), o.name().to_owned()));
+        for (kind, entry) in entries.chain(own) {
             if let Some(list) = declared.get_mut(kind_name(kind)) {
-                list.push(name);
+                list.push(entry);
             }
         }
         Some(Discovery {
@@ -103,12 +111,19 @@ mod tests {
             if cookie.kind == Kind::Pixel {
                 continue;
             }
+            let entry = match &cookie.domain {
+                Some(d) => format!("{} {}", cookie.name.as_str(), d.trim_start_matches('.')),
+                None => cookie.name.as_str().to_owned(),
+            };
             assert!(
-                of(kind_name(cookie.kind)).contains(&cookie.name.as_str().to_owned()),
-                "{} is not declared",
-                cookie.name.as_str()
+                of(kind_name(cookie.kind)).contains(&entry),
+                "{entry} is not declared"
             );
         }
+        assert!(
+            of("cookie").contains(&"* trackdiscovery.net".to_owned()),
+            "a third party's pattern carries its domain: {declared}"
+        );
         assert!(of("cookie").contains(&"consentry".to_owned()));
         assert!(of("local-storage").contains(&"consentry:pending".to_owned()));
         assert!(of("local-storage").contains(&"consentry:discovered".to_owned()));

@@ -26,7 +26,7 @@ pub(crate) struct Listed {
 pub(crate) fn list(found: Vec<Discovered>, registry: &Registry) -> Vec<Listed> {
     let mut listed: Vec<Listed> = found
         .into_iter()
-        .filter(|d| !registry.declares(&d.name, d.kind.kind()))
+        .filter(|d| !registry.declares(&d.name, d.kind.kind(), &d.host))
         .map(|d| Listed {
             name: d.name,
             kind: d.kind,

@@ -192,8 +192,9 @@ impl Report {
 
     /// The report without what `registry` declares: only the rest is worth an admin's eye.
     pub(crate) fn undeclared(mut self, registry: &Registry) -> Report {
+        let host = &self.host;
         self.items
-            .retain(|seen| !registry.declares(seen.name.as_str(), seen.kind.kind()));
+            .retain(|seen| !registry.declares(seen.name.as_str(), seen.kind.kind(), host));
         self
     }
 }
@@ -231,6 +232,21 @@ category = "necessary"
 purpose = "Preferences."
 expires = "1 year"
 kind = "local-storage"
+
+[[cookie]]
+name = "*"
+category = "necessary"
+provider = "Tracker"
+purpose = "Anything of the tracker's own domain."
+expires = "1 year"
+domain = "tracker.example"
+
+[[cookie]]
+name = "shop_cart"
+category = "necessary"
+purpose = "The shop's basket."
+expires = "session"
+domain = ".shop.example.com"
 "#;
 
     fn registry() -> Registry {
@@ -366,6 +382,7 @@ kind = "local-storage"
                 ("pref_theme", "local-storage"),
                 ("consentry", "cookie"),
                 ("_hjid", "cookie"),
+                ("shop_cart", "cookie"),
             ],
         ))
         .unwrap()
@@ -375,6 +392,22 @@ kind = "local-storage"
             .iter()
             .map(|s| (s.name.as_str(), s.kind.as_str()))
             .collect();
-        assert_eq!(left, [("sid", "session-storage"), ("_hjid", "cookie")]);
+        // The tracker's `*` covers its own domain, not this page; the shop's cookie, the shop.
+        assert_eq!(
+            left,
+            [
+                ("sid", "session-storage"),
+                ("_hjid", "cookie"),
+                ("shop_cart", "cookie")
+            ]
+        );
+        let on_the_shop = parse(body(
+            "shop.example.com",
+            "https://shop.example.com/",
+            &[("shop_cart", "cookie")],
+        ))
+        .unwrap()
+        .undeclared(&registry());
+        assert!(on_the_shop.items.is_empty());
     }
 }

@@ -314,13 +314,20 @@ impl Registry {
             .collect()
     }
 
-    /// Whether the registry covers what a page holds under `name`: a `[[cookie]]` of that kind
-    /// whose name or `*` pattern fits it, or Consentry's own storage. Domains are not compared:
-    /// a page sees its cookies' names only.
-    pub fn declares(&self, name: &str, kind: Kind) -> bool {
+    /// Whether the registry covers what a page on `host` holds under `name`: a `[[cookie]]` of
+    /// that kind whose name or `*` pattern fits it and whose `domain`, if it has one, is `host`
+    /// or a parent of it (an entry of another site's domain is not what this page holds), or
+    /// Consentry's own storage.
+    pub fn declares(&self, name: &str, kind: Kind, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        let reaches = |domain: &Option<String>| {
+            domain
+                .as_deref()
+                .is_none_or(|d| within(&host, &d.trim_start_matches('.').to_ascii_lowercase()))
+        };
         self.cookies
             .iter()
-            .any(|c| c.kind == kind && c.name.matches(name))
+            .any(|c| c.kind == kind && reaches(&c.domain) && c.name.matches(name))
             || self
                 .own_storage()
                 .iter()

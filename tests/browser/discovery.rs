@@ -10,13 +10,36 @@ use serde_json::Value;
 use crate::harness::{Harness, SOON};
 use crate::site::{SHOP_HOST, shop_registry};
 
-/// The shop's registry with discovery on.
-fn discovering(origins: &[String]) -> String {
-    format!("{}\n[banner]\ndiscover = true\n", shop_registry(origins))
+/// The shop's registry with discovery on, and two entries with a domain: a third party's `*`,
+/// which covers none of the shop's own names, and a cookie of the shop's parent domain.
+pub(crate) fn discovering(origins: &[String]) -> String {
+    format!(
+        r#"{}
+[[cookie]]
+name = "*"
+category = "marketing"
+provider = "Tracker"
+purpose = "Whatever the tracker keeps on its own domain."
+expires = "1 year"
+domain = "tracker.example"
+privacy_url = "https://tracker.example/privacy"
+
+[[cookie]]
+name = "_shop_*"
+category = "necessary"
+purpose = "The shop's own settings, on all its subdomains."
+expires = "1 year"
+domain = ".shop.test"
+
+[banner]
+discover = true
+"#,
+        shop_registry(origins)
+    )
 }
 
 /// Every value the page below writes; none may ever leave the page.
-const SECRETS: [&str; 7] = [
+const SECRETS: [&str; 8] = [
     "VALUE-hjid-5b1e",
     "VALUE-nameless-93c2",
     "VALUE-ga-7d0f",
@@ -24,11 +47,12 @@ const SECRETS: [&str; 7] = [
     "VALUE-ajs-0c6d",
     "VALUE-uet-e2f8",
     "VALUE-space-19b4",
+    "VALUE-shop-c4d1",
 ];
 
-/// A page whose own script, before the banner, sets undeclared and declared cookies and
-/// storage keys, each with a value: a cookie with no name (all of its text is its value), a
-/// key that is no cookie name.
+/// A page whose own script, before the banner, sets undeclared and declared cookies (by name,
+/// by pattern, by pattern on the parent domain) and storage keys, each with a value: a cookie
+/// with no name (all of its text is its value), a key that is no cookie name.
 const TRACKED_PAGE: &str = r#"<!doctype html>
 <html lang="en">
 <head>
@@ -40,6 +64,7 @@ document.cookie = "VALUE-nameless-93c2; path=/";
 document.cookie = "_ga=VALUE-ga-7d0f; path=/";
 document.cookie = "_ga_XYZ=VALUE-ga-7d0f; path=/";
 document.cookie = "sid=VALUE-sid-41aa; path=/";
+document.cookie = "_shop_pref=VALUE-shop-c4d1; path=/; domain=shop.test";
 localStorage.setItem("ajs_user_id", "VALUE-ajs-0c6d");
 sessionStorage.setItem("_uetsid", "VALUE-uet-e2f8");
 localStorage.setItem("has space", "VALUE-space-19b4");
@@ -63,7 +88,7 @@ fn undeclared() -> BTreeSet<(String, String)> {
 }
 
 /// Puts `TRACKED_PAGE` on the shop; its URL.
-fn tracked_page(h: &Harness) -> String {
+pub(crate) fn tracked_page(h: &Harness) -> String {
     let page = TRACKED_PAGE.replace("{service}", &h.service.origin);
     h.host
         .put("/shop/tracked", "text/html; charset=utf-8", page, None);
@@ -92,7 +117,7 @@ fn reports(h: &mut Harness) -> Vec<String> {
 
 /// Waits until the page has sent `count` reports; all of them.
 #[track_caller]
-fn wait_reports(h: &mut Harness, count: usize) -> Vec<String> {
+pub(crate) fn wait_reports(h: &mut Harness, count: usize) -> Vec<String> {
     let deadline = std::time::Instant::now() + SOON;
     loop {
         let sent = reports(h);
@@ -104,6 +129,19 @@ fn wait_reports(h: &mut Harness, count: usize) -> Vec<String> {
             "{} report(s) sent, {count} expected: {sent:#?}",
             sent.len()
         );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The service's admin list once it holds `count` names (a report is stored when its post is
+/// answered, a little after it was sent), or as it is after `SOON`.
+pub(crate) fn wait_listed(h: &Harness, count: usize) -> Value {
+    let deadline = std::time::Instant::now() + SOON;
+    loop {
+        let listed = h.service.admin_json("/api/v1/admin/discoveries");
+        if listed.as_array().map_or(0, Vec::len) >= count || std::time::Instant::now() > deadline {
+            return listed;
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -155,8 +193,9 @@ fn the_banner_reports_the_undeclared_names_a_page_holds_and_never_a_value() {
         ),
         "the day's names are not remembered"
     );
-    // The service took it: the admin list has each name once, from this page.
-    let listed = h.service.admin_json("/api/v1/admin/discoveries");
+    // The service took it (once it has answered): the admin list has each name once, from
+    // this page.
+    let listed = wait_listed(&h, undeclared().len());
     let names: BTreeSet<(String, String)> = listed
         .as_array()
         .expect("a list")
