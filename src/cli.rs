@@ -24,7 +24,8 @@ pub struct Cli {
 enum Command {
     /// Run the service.
     Serve(ServeArgs),
-    /// Check a registry file and print every problem with its line and column.
+    /// Check a registry file and print every problem with its line and column, and where a
+    /// well-known cookie's category disagrees with Consentry's catalog.
     Check {
         /// The registry to check.
         #[arg(default_value = DEFAULT_CONFIG)]
@@ -213,8 +214,16 @@ fn display_addr(bind: &str, port: u16) -> String {
     format!("{host}:{port}")
 }
 
+/// The registry's own checks, then the catalog's: a well-known cookie in a category that
+/// disagrees with the catalog is a warning (never a refusal).
 fn check(file: &std::path::Path) -> ExitCode {
-    match registry::load_file(file) {
+    let loaded = registry::read_file(file).and_then(|src| {
+        let mut loaded =
+            registry::parse(&file.display().to_string(), &src).map_err(LoadError::Invalid)?;
+        crate::catalog::review(&src, &mut loaded);
+        Ok(loaded)
+    });
+    match loaded {
         Ok(loaded) => {
             if !loaded.warnings.diagnostics.is_empty() {
                 eprintln!("{}", loaded.warnings);

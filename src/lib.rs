@@ -5,6 +5,7 @@
 
 pub mod admin_token;
 pub(crate) mod banner;
+pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod connections;
 pub(crate) mod consent;
