@@ -33,7 +33,7 @@ impl Discovery {
         }
         let mut declared: BTreeMap<&str, Vec<String>> = KINDS
             .iter()
-            .map(|kind| (kind_name(*kind), Vec::new()))
+            .map(|kind| (kind.as_str(), Vec::new()))
             .collect();
         let entries = registry.cookies.iter().map(|c| {
             let name = c.name.as_str();
@@ -48,22 +48,13 @@ impl Discovery {
             .into_iter()
             .map(|o| (o.kind(), o.name().to_owned()));
         for (kind, entry) in entries.chain(own) {
-            if let Some(list) = declared.get_mut(kind_name(kind)) {
+            if let Some(list) = declared.get_mut(kind.as_str()) {
                 list.push(entry);
             }
         }
         Some(Discovery {
             declared: script_safe_json(&declared),
         })
-    }
-}
-
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Cookie => "cookie",
-        Kind::LocalStorage => "local-storage",
-        Kind::SessionStorage => "session-storage",
-        Kind::Pixel => "pixel",
     }
 }
 
@@ -116,7 +107,7 @@ mod tests {
                 None => cookie.name.as_str().to_owned(),
             };
             assert!(
-                of(kind_name(cookie.kind)).contains(&entry),
+                of(cookie.kind.as_str()).contains(&entry),
                 "{entry} is not declared"
             );
         }

@@ -4,9 +4,6 @@
 //! or a visitor's browser met gets ready-to-paste TOML from it (`suggestion`).
 
 mod check;
-// `consentry scan --suggest` and the discoveries dashboard (issue 11, §1 and §3) call it; until
-// they land, only the tests do.
-#[allow(dead_code)]
 mod suggestion;
 #[cfg(test)]
 mod suggestion_tests;
@@ -16,7 +13,6 @@ mod tests;
 use std::sync::LazyLock;
 
 pub(crate) use check::review;
-#[allow(unused_imports)]
 pub(crate) use suggestion::suggestion;
 
 use crate::registry::{self, CookieName, HttpUrl, Kind, Lifetime, Report};

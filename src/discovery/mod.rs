@@ -4,9 +4,11 @@
 
 mod listing;
 mod report;
+mod seen;
 mod sighting;
 
 pub(crate) use listing::list;
 
-pub(crate) use report::{Report, ReportError, SeenKind};
+pub(crate) use report::{Report, ReportError};
+pub(crate) use seen::SeenKind;
 pub(crate) use sighting::{Discovered, Sighting};

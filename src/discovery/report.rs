@@ -1,83 +1,16 @@
 //! A page's report (`POST /api/v1/discoveries`), parsed at the edge: every refusal names its
 //! field, and nothing is kept of a report that has one.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::seen::{Seen, SeenKind, SeenName};
 use crate::consent::Page;
-use crate::registry::{CookieName, Kind, Registry};
+use crate::registry::Registry;
 
 /// Names a report may carry; the banner sends no more at once.
 pub(crate) const MAX_ITEMS: usize = 50;
-/// Longest name accepted, in bytes: real cookie names are a few dozen.
-const NAME_MAX: usize = 200;
 /// Longest example path kept, in bytes.
 const PATH_MAX: usize = 256;
-
-/// Where a page's script finds a name: the kinds of `cookies.toml` a page can list (a pixel
-/// keeps nothing).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum SeenKind {
-    Cookie,
-    LocalStorage,
-    SessionStorage,
-}
-
-impl SeenKind {
-    const ALL: [SeenKind; 3] = [
-        SeenKind::Cookie,
-        SeenKind::LocalStorage,
-        SeenKind::SessionStorage,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            SeenKind::Cookie => "cookie",
-            SeenKind::LocalStorage => "local-storage",
-            SeenKind::SessionStorage => "session-storage",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<SeenKind> {
-        SeenKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// The registry's word for it.
-    pub(crate) fn kind(self) -> Kind {
-        match self {
-            SeenKind::Cookie => Kind::Cookie,
-            SeenKind::LocalStorage => Kind::LocalStorage,
-            SeenKind::SessionStorage => Kind::SessionStorage,
-        }
-    }
-}
-
-/// A name a page holds, as a registry could declare it: an RFC 6265 token of at most
-/// `NAME_MAX` bytes (so never a NUL, which the store's keys use as a separator).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SeenName(String);
-
-impl SeenName {
-    fn parse(s: &str) -> Result<SeenName, &'static str> {
-        if s.len() > NAME_MAX {
-            return Err("longer than 200 bytes");
-        }
-        CookieName::parse(s)
-            .map(|_| SeenName(s.to_owned()))
-            .ok_or("a cookie name is a non-empty RFC 6265 token: ASCII letters, digits and !#$%&'*+-.^_`|~")
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// One name a page holds, and where.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Seen {
-    pub(crate) name: SeenName,
-    pub(crate) kind: SeenKind,
-}
 
 /// A report, checked: from a host of the registry's site, an example path of it, and the names
 /// seen there (each once).
@@ -291,7 +224,7 @@ domain = ".shop.example.com"
     #[test]
     fn each_refusal_names_its_field() {
         let too_many: Vec<(&str, &str)> = vec![("a", "cookie"); MAX_ITEMS + 1];
-        let long = "a".repeat(NAME_MAX + 1);
+        let long = "a".repeat(201);
         let cases = [
             (serde_json::json!([1]), "invalid-report", "body"),
             (

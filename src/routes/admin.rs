@@ -166,6 +166,8 @@ struct AdminPage {
     lang: String,
     site_name: String,
     revision: String,
+    /// `[banner] discover`: whether visitors' banners report undeclared names.
+    discover: bool,
 }
 
 /// The dashboard: a static page; its script asks for the token and reads the admin API.
@@ -176,6 +178,7 @@ async fn dashboard(state: web::Data<State>) -> AdminPage {
         lang: lang.to_string(),
         site_name: served.registry.site.name.get(lang, lang).to_owned(),
         revision: served.registry.revision.clone(),
+        discover: served.registry.banner.discover,
     }
 }
 

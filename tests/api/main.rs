@@ -13,6 +13,7 @@ mod connections;
 mod consents;
 mod discoveries;
 mod discoveries_kept;
+mod discoveries_listed;
 mod durability;
 mod exports;
 mod helpers;

@@ -14,6 +14,7 @@ mod consent_mode;
 mod csp;
 mod decisions;
 mod discovery;
+mod discovery_dashboard;
 mod first_layer;
 mod front;
 mod gpc;
