@@ -97,22 +97,7 @@ pub(crate) fn tracked_page(h: &Harness) -> String {
 
 /// The bodies of the discovery reports the page has sent so far, exactly as sent.
 fn reports(h: &mut Harness) -> Vec<String> {
-    h.browser
-        .events("Network.requestWillBeSent")
-        .iter()
-        .filter(|e| {
-            e["request"]["method"] == "POST"
-                && e["request"]["url"]
-                    .as_str()
-                    .is_some_and(|u| u.ends_with("/api/v1/discoveries"))
-        })
-        .map(|e| {
-            e["request"]["postData"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect()
+    h.posts_to("/api/v1/discoveries")
 }
 
 /// Waits until the page has sent `count` reports; all of them.

@@ -66,10 +66,10 @@ impl Service {
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
-    /// GETs `path` of the admin API with the test token; it must answer 200 with JSON.
-    pub fn admin_json(&self, path: &str) -> Value {
+    /// GETs `path` of the admin API with the test token; it must answer 200. Its body.
+    fn admin_get(&self, path: &str) -> actix_web::web::Bytes {
         let url = format!("{}{path}", self.origin);
-        let body = System::new().block_on(async move {
+        System::new().block_on(async move {
             let client = awc::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .finish();
@@ -81,26 +81,17 @@ impl Service {
                 .expect("request sent");
             assert_eq!(res.status().as_u16(), 200, "GET {url}");
             res.body().limit(16 << 20).await.expect("body read")
-        });
-        serde_json::from_slice(&body).expect("a JSON answer")
+        })
+    }
+
+    /// GETs `path` of the admin API with the test token; it must answer 200 with JSON.
+    pub fn admin_json(&self, path: &str) -> Value {
+        serde_json::from_slice(&self.admin_get(path)).expect("a JSON answer")
     }
 
     /// Every record the service holds, through the admin export.
     pub fn all_records(&self) -> Vec<Value> {
-        let url = format!("{}/api/v1/admin/consents?format=ndjson", self.origin);
-        let body = System::new().block_on(async move {
-            let client = awc::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .finish();
-            let mut res = client
-                .get(&url)
-                .insert_header(("Authorization", format!("Bearer {ADMIN_TOKEN}")))
-                .send()
-                .await
-                .expect("request sent");
-            assert_eq!(res.status().as_u16(), 200, "GET {url}");
-            res.body().limit(16 << 20).await.expect("body read")
-        });
+        let body = self.admin_get("/api/v1/admin/consents?format=ndjson");
         String::from_utf8_lossy(&body)
             .lines()
             .filter(|l| !l.trim().is_empty())
