@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `check`, `export`.
+//! The command line: `serve` (the default), `check`, `export`, `scan`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +34,9 @@ enum Command {
     /// Write consent records to stdout, oldest first (stop the service first: sled allows one
     /// process at a time; while it runs, use GET /api/v1/admin/consents).
     Export(ExportArgs),
+    /// Check what a site really sets, in headless Chromium: before consent, after "Accept all"
+    /// and after "Reject all", against the registry (exit 1 on a violation, 2 if it cannot run).
+    Scan(crate::scan::command::ScanArgs),
 }
 
 #[derive(clap::Args)]
@@ -98,6 +101,13 @@ struct ServeArgs {
     /// every connection is the proxy's.
     #[arg(long)]
     connections_per_address: Option<u32>,
+    /// Scan this site (repeated or comma-separated start URLs) in the background, as
+    /// `consentry scan` does, and show the latest report in the admin dashboard.
+    #[arg(long = "scan", env = "CONSENTRY_SCAN", value_delimiter = ',')]
+    scan: Vec<String>,
+    /// With --scan: how often (24h, 7d, 30m; at least 10m).
+    #[arg(long, env = "CONSENTRY_SCAN_EVERY", default_value = "24h", value_parser = crate::scan::parse_period)]
+    scan_every: std::time::Duration,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "CONSENTRY_WORKERS")]
     workers: Option<usize>,
@@ -117,6 +127,7 @@ impl Cli {
             Some(Command::Serve(args)) => serve(args),
             Some(Command::Check { file }) => check(&file),
             Some(Command::Export(args)) => export(&args),
+            Some(Command::Scan(args)) => crate::scan::command::run(args),
         }
     }
 }
@@ -132,6 +143,10 @@ enum ServeArgsError {
          the proxy's address"
     )]
     ProxiesWithoutTrust,
+    #[error(
+        "--scan {0}: a scan starts from an http:// or https:// URL, e.g. https://www.example.com/"
+    )]
+    ScanUrl(String),
 }
 
 impl ServeArgs {
@@ -167,6 +182,15 @@ impl ServeArgs {
             None => Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
         };
         settings.workers = self.workers.filter(|n| *n > 0);
+        if let Some(bad) = self.scan.iter().find(|u| !crate::scan::is_start_url(u)) {
+            return Err(ServeArgsError::ScanUrl(bad.clone()));
+        }
+        if !self.scan.is_empty() {
+            settings.scan = Some(crate::scan::ScanSchedule {
+                options: crate::scan::ScanOptions::new(self.scan),
+                every: self.scan_every,
+            });
+        }
         Ok(settings)
     }
 }

@@ -19,6 +19,7 @@ pub mod registry;
 pub(crate) mod reload;
 pub mod retention;
 pub(crate) mod routes;
+pub mod scan;
 pub(crate) mod served;
 pub mod settings;
 pub mod startup;

@@ -10,7 +10,8 @@ fn main() -> ExitCode {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("CONSENTRY_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_env("CONSENTRY_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,chromiumoxide=off")),
         )
         .with_ansi(colour)
         .with_writer(std::io::stderr)

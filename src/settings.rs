@@ -39,6 +39,8 @@ pub struct Settings {
     /// Connections one client address (IPv6 by /64) may hold open; `None` switches the ceiling
     /// off. Counted by peer address, so behind a proxy it counts the proxy's connections.
     pub connections_per_address: Option<u32>,
+    /// `--scan URL`: scan the site on a schedule in the background (off by default).
+    pub scan: Option<crate::scan::ScanSchedule>,
 }
 
 /// See `Settings::connections_per_address`: more than browsers open (6 per host), room for
@@ -67,6 +69,7 @@ impl Settings {
             export_stall: DEFAULT_EXPORT_STALL,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
+            scan: None,
         }
     }
 

@@ -53,6 +53,7 @@ struct Upkeep {
     _reload: ReloadGuard,
     _purge: UpkeepGuard,
     _limiter: Option<UpkeepGuard>,
+    _scan: Option<UpkeepGuard>,
 }
 
 impl Application {
@@ -97,6 +98,17 @@ impl Application {
         let connections = settings
             .connections_per_address
             .map(crate::connections::ConnectionLimit::new);
+        let scan = settings.scan.clone().map(|schedule| {
+            let latest = std::sync::Arc::new(crate::scan::Latest::default());
+            (schedule, latest)
+        });
+        let scanning = match &scan {
+            Some((schedule, latest)) => Some(
+                crate::scan::start(schedule.clone(), live.clone(), latest.clone())
+                    .map_err(StartError::Upkeep)?,
+            ),
+            None => None,
+        };
         let consents_live = live.clone();
         let admin_open = settings.admin_token.is_some();
         let state = web::Data::new(State {
@@ -106,6 +118,7 @@ impl Application {
             forwarding,
             export_stall: settings.export_stall,
             body_timeout: settings.body_timeout,
+            scan: scan.map(|(_, latest)| latest),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -167,6 +180,7 @@ impl Application {
                 _reload: reload,
                 _purge: purge,
                 _limiter: limiter,
+                _scan: scanning,
             },
         })
     }

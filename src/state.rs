@@ -19,4 +19,6 @@ pub(crate) struct State {
     pub(crate) export_stall: Duration,
     /// The longest a consent body may take to arrive.
     pub(crate) body_timeout: Duration,
+    /// The latest scheduled scan, when the service was started with `--scan`.
+    pub(crate) scan: Option<std::sync::Arc<crate::scan::Latest>>,
 }

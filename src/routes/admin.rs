@@ -150,6 +150,56 @@ async fn snapshot(
         .body(json))
 }
 
+#[derive(Deserialize)]
+struct ScanQuery {
+    format: Option<String>,
+}
+
+/// The latest scheduled scan: the JSON of CONTRACT §5, or with `?format=html` the report page.
+async fn scan(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
+    let query: ScanQuery = query(&req)?;
+    let html = match query.format.as_deref() {
+        None | Some("" | "json") => false,
+        Some("html") => true,
+        Some(other) => {
+            return Err(AppError::bad_request(
+                "invalid-format",
+                format!("format \"{other}\" is not one of json, html"),
+            ));
+        }
+    };
+    let Some(latest) = &state.scan else {
+        return Err(AppError::NotFound(
+            "no scan is scheduled: start the service with --scan URL (and --scan-every 24h)".into(),
+        ));
+    };
+    let report = match latest.get() {
+        None => {
+            return Err(AppError::NotFound(
+                "the first scan has not finished yet; it starts with the service".into(),
+            ));
+        }
+        Some(crate::scan::Outcome::Failed { at, error }) => {
+            return Err(AppError::ScanFailed { at, error });
+        }
+        Some(crate::scan::Outcome::Done(report)) => report,
+    };
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    Ok(if html {
+        // The report is the scanned site's data rendered as text: no script may run in it.
+        res.content_type("text/html; charset=utf-8")
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+            ))
+            .body(crate::scan::render_html(&report))
+    } else {
+        res.content_type("application/json")
+            .body(crate::scan::render_json(&report))
+    })
+}
+
 /// The names visitors' pages reported that the live registry does not declare.
 #[tracing::instrument(skip_all)]
 async fn discoveries(state: web::Data<State>) -> Result<HttpResponse, AppError> {
@@ -226,7 +276,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, open: bool) {
                 web::resource("/consents/{consent_id}").route(guarded(web::delete().to(erase))),
             )
             .service(web::resource("/snapshots/{shown}").route(guarded(web::get().to(snapshot))))
-            .service(web::resource("/discoveries").route(guarded(web::get().to(discoveries)))),
+            .service(web::resource("/discoveries").route(guarded(web::get().to(discoveries))))
+            .service(web::resource("/scan").route(guarded(web::get().to(scan)))),
     )
     .service(web::resource("/admin").route(web::get().to(dashboard)))
     .service(web::resource("/admin/dashboard.js").route(web::get().to(dashboard_js)));
