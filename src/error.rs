@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::consent::{DecisionError, IdError, TermsError};
+use crate::discovery::ReportError;
 use crate::store::{HistoryError, InvalidDays, RangeError, StoreError, UnknownFormat};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,9 @@ pub(crate) enum AppError {
     History(#[from] HistoryError),
     #[error(transparent)]
     Days(#[from] InvalidDays),
+    /// A discovery report that is not one.
+    #[error(transparent)]
+    Report(#[from] ReportError),
     #[error("{0}")]
     Forbidden(String),
     #[error("a valid admin token is required (Authorization: Bearer <CONSENTRY_ADMIN_TOKEN>)")]
@@ -70,6 +74,7 @@ impl AppError {
             AppError::Format(e) => e.code(),
             AppError::History(e) => e.code(),
             AppError::Days(e) => e.code(),
+            AppError::Report(e) => e.code(),
             AppError::Forbidden(_) => "forbidden",
             AppError::Unauthorized => "unauthorized",
             AppError::MethodNotAllowed(_) => "method-not-allowed",
@@ -92,6 +97,7 @@ impl AppError {
             AppError::Format(e) => e.field(),
             AppError::History(e) => e.field(),
             AppError::Days(e) => e.field(),
+            AppError::Report(e) => e.field(),
             _ => return None,
         })
     }
@@ -116,7 +122,8 @@ impl ResponseError for AppError {
             | AppError::Range(_)
             | AppError::Format(_)
             | AppError::History(_)
-            | AppError::Days(_) => StatusCode::BAD_REQUEST,
+            | AppError::Days(_)
+            | AppError::Report(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

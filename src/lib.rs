@@ -9,6 +9,7 @@ pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod connections;
 pub(crate) mod consent;
+pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod i18n;
 pub(crate) mod localized;

@@ -121,6 +121,7 @@ impl Localized {
             purpose: match own {
                 OwnStorage::Decision => &texts.policy.own_cookie_purpose,
                 OwnStorage::Pending => &texts.policy.own_pending_purpose,
+                OwnStorage::Discovered => &texts.policy.own_discovered_purpose,
             }
             .clone(),
             expires: match own {
@@ -128,6 +129,15 @@ impl Localized {
                     lifetime(&texts.lifetime, lang, registry.decision_lifetime())
                 }
                 OwnStorage::Pending => texts.lifetime.until_delivered.clone(),
+                // Each day's list replaces the last one's, or the key goes when there is none.
+                OwnStorage::Discovered => lifetime(
+                    &texts.lifetime,
+                    lang,
+                    Lifetime::For {
+                        count: 1,
+                        unit: Unit::Day,
+                    },
+                ),
             },
             kind_name: kind_name(own.kind()),
             name_words: None,

@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
-use crate::banner::{BannerConfig, Bundle, Snapshot};
+use crate::banner::{BannerConfig, Bundle, Discovery, Snapshot};
 use crate::localized::Localized;
 use crate::registry::{Lang, Registry, short_hash};
 
@@ -53,7 +53,8 @@ impl Served {
         .expect("plain data serializes")
         .into();
         let registry_etag = format!("\"{}\"", short_hash(&registry_json, 16));
-        let banner = Bundle::build(&snapshots, registry.default_lang());
+        let discovery = Discovery::of(&registry);
+        let banner = Bundle::build(&snapshots, registry.default_lang(), discovery.as_ref());
         Served {
             registry,
             registry_json,

@@ -139,6 +139,13 @@ impl Application {
                 .configure(|cfg| {
                     crate::routes::consents::configure(cfg, consents_live.clone(), limit.as_ref())
                 })
+                .configure(|cfg| {
+                    crate::routes::discoveries::configure(
+                        cfg,
+                        consents_live.clone(),
+                        limit.as_ref(),
+                    )
+                })
                 .default_service(web::to(crate::routes::not_found))
         })
         .on_connect(move |conn, data| {

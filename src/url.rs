@@ -31,6 +31,11 @@ impl Origin {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The host, without scheme or port (`www.example.com`, `[::1]`).
+    pub fn host(&self) -> &str {
+        Authority::parse(&self.0).map_or("", |url| url.host)
+    }
 }
 
 /// Why a text is not an acceptable `http(s)` URL or origin.
@@ -252,5 +257,11 @@ mod tests {
             Origin::parse("https://www.x.example/shop"),
             Err(UrlError::NotAnOrigin)
         );
+        for (origin, host) in [
+            ("https://www.x.example:8443", "www.x.example"),
+            ("http://[::1]:8080", "[::1]"),
+        ] {
+            assert_eq!(Origin::parse(origin).unwrap().host(), host);
+        }
     }
 }

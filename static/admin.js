@@ -55,6 +55,40 @@
     say(stats.decisions + " decisions in the period.");
   }
 
+  // Every text here came from a visitor's browser: set as text, never as markup.
+  function element(tag, text, attrs) {
+    const e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    return e;
+  }
+
+  function fillDiscoveries(list) {
+    const body = $("discoveries").tBodies[0];
+    body.replaceChildren();
+    $("discoveries-none").hidden = list.length > 0;
+    for (const d of list) {
+      const row = body.insertRow();
+      const name = element("th", undefined, { scope: "row" });
+      name.append(element("code", d.name));
+      row.append(name);
+      cell(row, d.kind);
+      cell(row, d.host);
+      cell(row, String(d.times_seen));
+      cell(row, d.last_seen.slice(0, 16).replace("T", " ") + " UTC");
+      const pages = element("ul");
+      for (const p of d.pages) pages.append(element("li", p));
+      row.insertCell().append(pages);
+      const s = d.suggested;
+      cell(row, s ? s.category + " · " + s.provider : "Not in the catalog");
+      const toml = element("details");
+      toml.append(element("summary", "TOML for " + d.name));
+      // Focusable, so that a keyboard can reach (and scroll) it to select and copy.
+      toml.append(element("pre", d.toml, { tabindex: "0" }));
+      row.insertCell().append(toml);
+    }
+  }
+
   async function show(event) {
     if (event) event.preventDefault();
     const typed = $("token").value.trim();
@@ -73,6 +107,7 @@
       const res = await call("/api/v1/admin/stats?days=" + days);
       fill(await res.json());
       await scan();
+      fillDiscoveries(await (await call("/api/v1/admin/discoveries")).json());
     } catch (e) {
       say(e.message);
     }

@@ -9,6 +9,7 @@ use actix_web::web::Bytes;
 
 use super::code::SERVED;
 use super::config::Snapshot;
+use super::discover::{self, Discovery};
 use crate::registry::{Lang, short_hash};
 
 /// A content coding the client accepts, best first.
@@ -69,8 +70,14 @@ impl Bundle {
     /// `try { (code)({"en": [shown, config], ...}, "en", css) } catch {}`: each config is the
     /// snapshot's JSON byte for byte, so what runs is what `shown` names; every JSON in it is
     /// written by `script_safe_json`, so the script holds no `</script>` or `<!--` even when the
-    /// registry's texts do, and can be pasted inline.
-    pub(crate) fn build(snapshots: &BTreeMap<Lang, Snapshot>, default: &Lang) -> Bundle {
+    /// registry's texts do, and can be pasted inline. With a `discovery`, then
+    /// `try { (discover)(declared) } catch {}`: its own statement, so the banner's code and
+    /// every `shown` are the same with it or without.
+    pub(crate) fn build(
+        snapshots: &BTreeMap<Lang, Snapshot>,
+        default: &Lang,
+        discovery: Option<&Discovery>,
+    ) -> Bundle {
         let code = &*SERVED;
         let mut script = Vec::with_capacity(code.js.len() + code.css.len() + 16 * 1024);
         // Chromium (136+) compiles every function up front, off the main thread when the script
@@ -95,6 +102,13 @@ impl Bundle {
         script.push(b',');
         script.extend_from_slice(&script_safe_json(&code.css));
         script.extend_from_slice(b")}catch(e){}\n");
+        if let Some(discovery) = discovery {
+            script.extend_from_slice(b"try{(");
+            script.extend_from_slice(discover::SERVED.trim_end().as_bytes());
+            script.extend_from_slice(b")(");
+            script.extend_from_slice(&discovery.declared);
+            script.extend_from_slice(b")}catch(e){}\n");
+        }
 
         let hash = short_hash(&script, 16);
         Bundle {
@@ -196,7 +210,8 @@ mod tests {
                 )
             })
             .collect();
-        let banner = Bundle::build(&snapshots, registry.default_lang());
+        let discovery = Discovery::of(&registry);
+        let banner = Bundle::build(&snapshots, registry.default_lang(), discovery.as_ref());
         Built { snapshots, banner }
     }
 
@@ -294,6 +309,28 @@ mod tests {
             size <= BUDGET,
             "banner.js is {size} bytes brotli, over the {BUDGET}-byte budget"
         );
+    }
+
+    fn script(built: &Built) -> String {
+        String::from_utf8(built.banner.variant(Encoding::Identity).body.to_vec()).expect("UTF-8")
+    }
+
+    #[test]
+    fn the_discovery_code_is_served_only_when_the_registry_switches_it_on() {
+        let src = include_str!("../../cookies.toml");
+        let off = script(&build(src));
+        let on = script(&build(
+            &src.replace("[banner]\n", "[banner]\ndiscover = true\n"),
+        ));
+        for mark in ["/api/v1/discoveries", "consentry:discovered"] {
+            assert!(!off.contains(mark), "the default banner carries {mark:?}");
+            assert!(on.contains(mark), "the discovering banner lacks {mark:?}");
+        }
+        assert!(
+            on.starts_with(&off),
+            "the banner's own statement is the same with discovery on"
+        );
+        assert!(on.ends_with(")}catch(e){}\n"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub(crate) fn version() -> &'static str {
 
 /// Drops whole-line `//` comments, blank lines and indentation; nothing inside a line changes,
 /// so the code means exactly what static/banner.js says (it keeps no multi-line literals).
-fn strip_js(src: &str) -> String {
+pub(super) fn strip_js(src: &str) -> String {
     src.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with("//"))

@@ -36,18 +36,8 @@ impl Page {
             if origin >= PAGE_MAX {
                 return None;
             }
-            let mut cut = PAGE_MAX;
-            while !page.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            // Not in the middle of a percent escape, which would name another character.
-            while let Some(percent) = page.as_bytes()[cut.saturating_sub(2)..cut]
-                .iter()
-                .position(|b| *b == b'%')
-            {
-                cut = cut.saturating_sub(2) + percent;
-            }
-            page.truncate(cut);
+            let kept = cut(&page, PAGE_MAX).len();
+            page.truncate(kept);
         }
         Some(Page(page))
     }
@@ -55,6 +45,36 @@ impl Page {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The host, as the page's URL writes it.
+    pub(crate) fn host(&self) -> &str {
+        Authority::parse(&self.0).map_or("", |url| url.host)
+    }
+
+    /// The path, `/` when there is none, cut to at most `max` bytes as `parse` cuts a page.
+    pub(crate) fn path(&self, max: usize) -> &str {
+        let rest = Authority::parse(&self.0).map_or("", |url| url.rest);
+        if rest.is_empty() { "/" } else { cut(rest, max) }
+    }
+}
+
+/// The longest start of `text` within `max` bytes that ends on a character and outside a
+/// percent escape (which would then name another character).
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    while let Some(percent) = text.as_bytes()[end.saturating_sub(2)..end]
+        .iter()
+        .position(|b| *b == b'%')
+    {
+        end = end.saturating_sub(2) + percent;
+    }
+    &text[..end]
 }
 
 impl From<Page> for String {
@@ -120,5 +140,17 @@ mod tests {
         }
         let huge_host = format!("https://{}.example/", "a".repeat(2100));
         assert_eq!(Page::parse(&huge_host), None);
+    }
+
+    #[test]
+    fn a_page_gives_its_host_and_its_path_cut_like_a_page() {
+        let page = Page::parse("https://WWW.Example.com:8443/a/b%41c;s=1?q#f").unwrap();
+        assert_eq!(page.host(), "WWW.Example.com");
+        assert_eq!(page.path(100), "/a/b%41c");
+        assert_eq!(page.path(6), "/a/b", "not inside %41");
+        assert_eq!(
+            Page::parse("https://www.example.com").unwrap().path(100),
+            "/"
+        );
     }
 }

@@ -104,6 +104,8 @@ pub(crate) struct PolicyTexts {
     pub own_cookie_purpose: String,
     /// The purpose of the `consentry:pending` key that keeps an undelivered decision.
     pub own_pending_purpose: String,
+    /// The purpose of the `consentry:discovered` key, with `[banner] discover` only.
+    pub own_discovered_purpose: String,
     pub policy_updated: String,
     pub policy_contact_title: String,
     pub policy_contact_text: String,
@@ -275,7 +277,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(keys().len(), 57);
+        assert_eq!(keys().len(), 58);
     }
 
     #[test]

@@ -243,6 +243,9 @@ pub struct Cookie {
 pub const DECISION_COOKIE: &str = "consentry";
 /// The `localStorage` key the banner keeps a decision in until the service has received it.
 pub const PENDING_KEY: &str = "consentry:pending";
+/// The `localStorage` key the banner's discovery (`[banner] discover`) keeps the names it
+/// reported today in, so that it reports each at most once a day.
+pub const DISCOVERED_KEY: &str = "consentry:discovered";
 
 /// What Consentry itself keeps in the visitor's browser: not declared in `cookies.toml`, but
 /// disclosed with the site's cookies all the same.
@@ -252,6 +255,9 @@ pub enum OwnStorage {
     Decision,
     /// The `consentry:pending` key: a decision whose post was not yet acknowledged.
     Pending,
+    /// The `consentry:discovered` key: the undeclared names reported today, with
+    /// `[banner] discover` only.
+    Discovered,
 }
 
 impl OwnStorage {
@@ -259,13 +265,14 @@ impl OwnStorage {
         match self {
             OwnStorage::Decision => DECISION_COOKIE,
             OwnStorage::Pending => PENDING_KEY,
+            OwnStorage::Discovered => DISCOVERED_KEY,
         }
     }
 
     pub fn kind(self) -> Kind {
         match self {
             OwnStorage::Decision => Kind::Cookie,
-            OwnStorage::Pending => Kind::LocalStorage,
+            OwnStorage::Pending | OwnStorage::Discovered => Kind::LocalStorage,
         }
     }
 }
@@ -275,6 +282,9 @@ impl OwnStorage {
 pub struct BannerOptions {
     /// Show a small floating button that reopens the preferences after a decision.
     pub floating_button: bool,
+    /// Report the names of undeclared cookies and storage keys that visitors' pages hold
+    /// (`POST /api/v1/discoveries`); off, the served banner carries none of that code.
+    pub discover: bool,
 }
 
 /// A loaded, valid registry.
@@ -317,8 +327,10 @@ impl Registry {
     /// first required category.
     // `consentry scan` must count these as declared too: take them from here.
     pub fn own_storage(&self) -> Vec<OwnStorage> {
+        let discovered = self.banner.discover.then_some(OwnStorage::Discovered);
         [OwnStorage::Decision, OwnStorage::Pending]
             .into_iter()
+            .chain(discovered)
             .filter(|own| {
                 !self
                     .cookies
@@ -326,6 +338,26 @@ impl Registry {
                     .any(|c| c.name.as_str() == own.name() && c.kind == own.kind())
             })
             .collect()
+    }
+
+    /// Whether the registry covers what a page on `host` holds under `name`: a `[[cookie]]` of
+    /// that kind whose name or `*` pattern fits it and whose `domain`, if it has one, is `host`
+    /// or a parent of it (an entry of another site's domain is not what this page holds), or
+    /// Consentry's own storage.
+    pub fn declares(&self, name: &str, kind: Kind, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        let reaches = |domain: &Option<String>| {
+            domain
+                .as_deref()
+                .is_none_or(|d| within(&host, &d.trim_start_matches('.').to_ascii_lowercase()))
+        };
+        self.cookies
+            .iter()
+            .any(|c| c.kind == kind && reaches(&c.domain) && c.name.matches(name))
+            || self
+                .own_storage()
+                .iter()
+                .any(|own| own.kind() == kind && own.name() == name)
     }
 
     /// How long the `consentry` cookie lives: `consent_days`.

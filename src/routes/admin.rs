@@ -1,5 +1,5 @@
-//! The admin surface behind `CONSENTRY_ADMIN_TOKEN`: export, stats, erase, snapshots and the
-//! dashboard page. With no token configured none of it is registered, so every path answers
+//! The admin surface behind `CONSENTRY_ADMIN_TOKEN`: export, stats, erase, snapshots,
+//! discoveries and the dashboard page. With no token configured none of it is registered, so every path answers
 //! 404 as if absent; `/admin` then answers a 404 page that says how to turn the dashboard on.
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -200,12 +200,24 @@ async fn scan(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse,
     })
 }
 
+/// The names visitors' pages reported that the live registry does not declare.
+#[tracing::instrument(skip_all)]
+async fn discoveries(state: web::Data<State>) -> Result<HttpResponse, AppError> {
+    let found = state.store.discoveries().await?;
+    let listed = crate::discovery::list(found, &state.live.get().registry);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(listed))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin.html")]
 struct AdminPage {
     lang: String,
     site_name: String,
     revision: String,
+    /// `[banner] discover`: whether visitors' banners report undeclared names.
+    discover: bool,
 }
 
 /// The dashboard: a static page; its script asks for the token and reads the admin API.
@@ -216,6 +228,7 @@ async fn dashboard(state: web::Data<State>) -> AdminPage {
         lang: lang.to_string(),
         site_name: served.registry.site.name.get(lang, lang).to_owned(),
         revision: served.registry.revision.clone(),
+        discover: served.registry.banner.discover,
     }
 }
 
@@ -263,6 +276,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, open: bool) {
                 web::resource("/consents/{consent_id}").route(guarded(web::delete().to(erase))),
             )
             .service(web::resource("/snapshots/{shown}").route(guarded(web::get().to(snapshot))))
+            .service(web::resource("/discoveries").route(guarded(web::get().to(discoveries))))
             .service(web::resource("/scan").route(guarded(web::get().to(scan)))),
     )
     .service(web::resource("/admin").route(web::get().to(dashboard)))

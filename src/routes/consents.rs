@@ -47,6 +47,19 @@ pub(crate) fn configure(
     live: crate::served::Live,
     limit: Option<&RateLimit>,
 ) {
+    cfg.service(
+        web::scope("/api/v1/consents")
+            .wrap(limited(limit))
+            .wrap(cors(live))
+            // Method guards on routes, not resources: a wrong method is a 405 (routes::configure).
+            .service(web::resource("").route(web::post().to(record)))
+            .service(web::resource("/{consent_id}").route(web::get().to(decisions))),
+    );
+}
+
+/// The rate limit, unless switched off. Every scope wrapped with it counts against the same
+/// allowance per client: the limiter's state is shared, not copied.
+pub(super) fn limited(limit: Option<&RateLimit>) -> Condition<Governor<ClientIp, NoOpMiddleware>> {
     let enabled = limit.is_some();
     let governor = match limit {
         Some(config) => Governor::new(config),
@@ -56,14 +69,7 @@ pub(crate) fn configure(
             Forwarding::off(),
         )),
     };
-    cfg.service(
-        web::scope("/api/v1/consents")
-            .wrap(Condition::new(enabled, governor))
-            .wrap(cors(live))
-            // Method guards on routes, not resources: a wrong method is a 405 (routes::configure).
-            .service(web::resource("").route(web::post().to(record)))
-            .service(web::resource("/{consent_id}").route(web::get().to(decisions))),
-    );
+    Condition::new(enabled, governor)
 }
 
 /// CORS for the consent endpoints: the live registry's origins only, read per request so a
@@ -95,7 +101,7 @@ async fn record(
 ) -> Result<HttpResponse, AppError> {
     check_origin(&req, &state)?;
     check_content_type(&req)?;
-    let body = read_body(&req, payload, state.body_timeout).await?;
+    let body = read_body(&req, payload, state.body_timeout, BODY_LIMIT).await?;
     let decision = Decision::parse(&body)?;
     let terms = state
         .store
@@ -172,7 +178,7 @@ async fn decisions(
 }
 
 /// A post must come from one of the registry's origins or from the service's own pages.
-fn check_origin(req: &HttpRequest, state: &State) -> Result<(), AppError> {
+pub(super) fn check_origin(req: &HttpRequest, state: &State) -> Result<(), AppError> {
     let Some(origin) = header_str(req, header::ORIGIN) else {
         return Err(AppError::Forbidden(
             "origin: a consent post must carry an Origin header".to_owned(),
@@ -208,7 +214,7 @@ fn same_origin(req: &HttpRequest, origin: &str, forwarding: &Forwarding) -> bool
         .any(|host| host.eq_ignore_ascii_case(authority))
 }
 
-fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
+pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
     let essence = header_str(req, header::CONTENT_TYPE).map(|v| {
         v.split(';')
             .next()
@@ -222,25 +228,26 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
-/// Reads at most `BODY_LIMIT` bytes; a longer body is refused before it is all read, and one
-/// that has not all arrived by `deadline` (a body trickled a byte at a time, to hold the
-/// connection) is answered 408 and its connection closed.
-async fn read_body(
+/// Reads at most `limit` bytes; a longer body is refused before it is all read, and one that
+/// has not all arrived by `deadline` (a body trickled a byte at a time, to hold the connection)
+/// is answered 408 and its connection closed.
+pub(super) async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     deadline: Duration,
+    limit: usize,
 ) -> Result<Vec<u8>, AppError> {
     let declared = header_str(req, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
-        return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+    if declared.is_some_and(|n| n > limit) {
+        return Err(AppError::PayloadTooLarge(limit));
     }
     let read = async {
-        let mut body = Vec::with_capacity(declared.unwrap_or(512).min(BODY_LIMIT));
+        let mut body = Vec::with_capacity(declared.unwrap_or(512).min(limit));
         while let Some(chunk) = payload.next().await {
             let chunk =
                 chunk.map_err(|e| AppError::bad_request("malformed-body", e.to_string()))?;
-            if body.len() + chunk.len() > BODY_LIMIT {
-                return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+            if body.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge(limit));
             }
             body.extend_from_slice(&chunk);
         }

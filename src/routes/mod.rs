@@ -5,6 +5,7 @@ mod assets;
 mod banner;
 pub(crate) mod consents;
 mod demo;
+pub(crate) mod discoveries;
 mod gpc;
 mod health;
 mod policy;

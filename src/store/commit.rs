@@ -9,6 +9,7 @@
 //! store.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -57,6 +58,10 @@ pub(crate) struct Commit {
     state: Mutex<State>,
     /// Wakes the flusher when there is something to flush or the store broke.
     work: Condvar,
+    /// Something no one waits for was written (discoveries): the next flush takes it along,
+    /// and when no flush comes the flusher makes one within 200 ms, never one of its own while
+    /// consent records keep it busy.
+    lazy: AtomicBool,
 }
 
 impl Commit {
@@ -124,6 +129,11 @@ impl Commit {
 
     pub(crate) fn is_broken(&self) -> bool {
         self.lock().broken
+    }
+
+    /// Registers a write that needs no answer: durable with the next flush, whenever it comes.
+    pub(crate) fn note_lazy(&self) {
+        self.lazy.store(true, Ordering::Release);
     }
 }
 
@@ -265,7 +275,14 @@ pub(crate) fn run_flusher(shared: Weak<Shared>) {
             std::thread::sleep(Duration::from_millis(200));
             continue;
         }
+        // Taken before the flush starts: a lazy write made during it sets it again.
+        let lazy = commit.lazy.swap(false, Ordering::AcqRel);
         if target == commit.lock().flushed {
+            // Idle for 200 ms: only writes that no one waits for are left, if any.
+            if lazy && let Err(e) = strong.trees().and_then(|t| Ok(t.db.flush()?)) {
+                tracing::error!(error = %e, "flush failed; reopening the store");
+                commit.break_down();
+            }
             continue;
         }
         let started = std::time::Instant::now();

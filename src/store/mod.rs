@@ -6,8 +6,10 @@
 //! `decisions-v1` (visitor id + the banner's `decision_id` → time key, so a retried post is
 //! answered with the record it already made), `snapshots-v1` (`shown` hash → banner
 //! configuration as served), `erasing-v1` (visitor ids whose erasure has begun, finished at
-//! start if a crash interrupted it). Writes are acknowledged only once flushed, through the
-//! group commit in `commit.rs`.
+//! start if a crash interrupted it), `discoveries-v1` (host + kind + name → what visitors'
+//! pages reported of an undeclared name; created on open, so format 1 still). Writes are
+//! acknowledged only once flushed, through the group commit in `commit.rs`; discoveries,
+//! which are not evidence, only once applied (`discoveries.rs`).
 //!
 //! What handlers call is async and does its own blocking (`Store::blocking`), so no sled call
 //! runs on an async worker. The few blocking methods left (`archive_snapshots`, `purge_before`,
@@ -16,6 +18,7 @@
 
 mod commit;
 mod csv;
+mod discoveries;
 mod erase;
 mod export;
 mod history;
@@ -29,6 +32,7 @@ mod stream;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub(crate) use export::{ExportError, ExportFormat, Exporter, UnknownFormat};
@@ -106,6 +110,10 @@ pub(crate) struct Trees {
     decisions: sled::Tree,
     snapshots: sled::Tree,
     erasing: sled::Tree,
+    discoveries: sled::Tree,
+    /// Entries of `discoveries`, counted when opened and kept up to date by the one method
+    /// that adds them, for its ceiling (`MAX_DISCOVERIES`).
+    discovered: AtomicUsize,
 }
 
 impl Trees {
@@ -172,6 +180,7 @@ impl Shared {
             // The flusher thread flushes; sled's own periodic flush would only compete with it.
             .flush_every_ms(None)
             .open()?;
+        let discoveries = db.open_tree("discoveries-v1")?;
         Ok(Trees {
             generation,
             records: db.open_tree("records-v1")?,
@@ -179,6 +188,8 @@ impl Shared {
             decisions: db.open_tree("decisions-v1")?,
             snapshots: db.open_tree("snapshots-v1")?,
             erasing: db.open_tree("erasing-v1")?,
+            discovered: AtomicUsize::new(discoveries.len()),
+            discoveries,
             db,
         })
     }

@@ -285,6 +285,18 @@ fn every_rule_is_enforced_with_its_line_and_a_fix() {
                 "did you mean \"accept_all\"?",
             ],
         ),
+        (
+            "misspelled [banner] discover",
+            format!("{SMALL}\n[banner]\ndiscovr = true\n"),
+            "discovr",
+            &["unknown key \"discovr\"", "did you mean \"discover\"?"],
+        ),
+        (
+            "[banner] discover that is not a boolean",
+            format!("{SMALL}\n[banner]\ndiscover = \"yes\"\n"),
+            "discover =",
+            &["discover"],
+        ),
     ];
     for (what, src, at, words) in cases {
         let found = errors(&src);

@@ -63,6 +63,13 @@ pub async fn spawn_app_configured(
 }
 
 impl TestApp {
+    /// Writes the registry the way editors do: a new file renamed over the old one.
+    pub fn save_registry(&self, text: &str) {
+        let tmp = self.config.with_extension("toml.swp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, &self.config).unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -182,6 +189,27 @@ impl TestApp {
             .await
     }
 
+    /// `POST /api/v1/discoveries` with `body` as `text/plain` (as the banner sends it) from
+    /// `origin`, with `extra` headers.
+    pub async fn post_discovery(
+        &self,
+        body: &Value,
+        origin: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self
+            .client
+            .post(self.url("/api/v1/discoveries"))
+            .insert_header(("Content-Type", "text/plain;charset=UTF-8"));
+        if let Some(origin) = origin {
+            req = req.insert_header(("Origin", origin));
+        }
+        for (name, value) in extra {
+            req = req.insert_header((*name, *value));
+        }
+        answer(req.send_body(body.to_string()).await.expect("request sent")).await
+    }
+
     // -- The admin API, with the test token unless told otherwise --------------------------------
 
     /// `method path` with `token` as the Bearer token (none when `None`).
@@ -211,6 +239,13 @@ impl TestApp {
     pub async fn snapshot(&self, shown: &str) -> (u16, String) {
         self.admin_get(&format!("/api/v1/admin/snapshots/{shown}"))
             .await
+    }
+
+    /// `GET /api/v1/admin/discoveries`, which must answer 200 with a JSON list.
+    pub async fn discoveries(&self) -> Vec<Value> {
+        let (status, body) = self.admin_get("/api/v1/admin/discoveries").await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Vec<Value>>(&body).expect("a JSON list")
     }
 
     /// `DELETE /api/v1/admin/consents/{consent_id}`: status and headers.

@@ -6,20 +6,13 @@ use crate::helpers::*;
 
 /// Edits are served within about 200 ms (150 ms to let an editor's burst of writes settle, then
 /// a load); the deadline leaves room for a CI machine running every test at once.
-const RELOAD_DEADLINE: Duration = Duration::from_secs(3);
+pub(crate) const RELOAD_DEADLINE: Duration = Duration::from_secs(3);
 
 async fn revision(app: &TestApp) -> String {
     app.registry().await["revision"]
         .as_str()
         .unwrap()
         .to_owned()
-}
-
-/// Writes the registry the way editors do: a new file renamed over the old one.
-fn save(app: &TestApp, text: &str) {
-    let tmp = app.config.with_extension("toml.swp");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, &app.config).unwrap();
 }
 
 const ADDED_COOKIE: &str = "\n[[cookie]]\nname = \"_gid\"\ncategory = \"analytics\"\nprovider = \"Google Analytics\"\npurpose = \"Counts visits today.\"\nexpires = \"1 day\"\n";
@@ -36,7 +29,7 @@ async fn a_good_edit_is_served_without_restart() {
     let app = spawn_app(SMALL).await;
     assert_eq!(revision(&app).await, revision_of(SMALL));
     let edited = format!("{SMALL}{ADDED_COOKIE}");
-    save(&app, &edited);
+    app.save_registry(&edited);
     let expected = revision_of(&edited);
     let seen = app
         .eventually(RELOAD_DEADLINE, || async {
@@ -65,10 +58,7 @@ async fn an_edit_written_in_place_is_seen_too() {
 async fn a_broken_edit_keeps_the_last_good_registry() {
     let app = spawn_app(SMALL).await;
     let before = revision(&app).await;
-    save(
-        &app,
-        &SMALL.replace("category = \"analytics\"", "categroy = \"analytics\""),
-    );
+    app.save_registry(&SMALL.replace("category = \"analytics\"", "categroy = \"analytics\""));
     // Give the watcher time to see and refuse it, then prove nothing changed.
     actix_web::rt::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(revision(&app).await, before);
@@ -76,7 +66,7 @@ async fn a_broken_edit_keeps_the_last_good_registry() {
     assert_eq!(status, 200);
     assert!(page.contains("_ga"));
     // A later good edit is still picked up.
-    save(&app, &format!("{SMALL}{ADDED_COOKIE}"));
+    app.save_registry(&format!("{SMALL}{ADDED_COOKIE}"));
     let seen = app
         .eventually(RELOAD_DEADLINE, || async { revision(&app).await != before })
         .await;
@@ -87,10 +77,7 @@ async fn a_broken_edit_keeps_the_last_good_registry() {
 async fn rewording_keeps_the_revision_and_adding_a_cookie_changes_it() {
     let app = spawn_app(SMALL).await;
     let before = revision(&app).await;
-    save(
-        &app,
-        &SMALL.replace("Counts visits.", "Counts visits to improve the site."),
-    );
+    app.save_registry(&SMALL.replace("Counts visits.", "Counts visits to improve the site."));
     let reworded = app
         .eventually(RELOAD_DEADLINE, || async {
             app.get("/cookie-policy")
@@ -106,7 +93,7 @@ async fn rewording_keeps_the_revision_and_adding_a_cookie_changes_it() {
         "wording does not ask visitors again"
     );
 
-    save(&app, &format!("{SMALL}{ADDED_COOKIE}"));
+    app.save_registry(&format!("{SMALL}{ADDED_COOKIE}"));
     let changed = app
         .eventually(RELOAD_DEADLINE, || async { revision(&app).await != before })
         .await;

@@ -3,7 +3,7 @@
 use crate::harness::{Harness, SOON, axe_source};
 
 /// The serious and critical violations axe finds on the page, one line each.
-fn serious_violations(h: &mut Harness) -> Vec<String> {
+pub(crate) fn serious_violations(h: &mut Harness) -> Vec<String> {
     let found = h.browser.evaluate(
         r#"axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations
             .filter((v) => v.impact === "serious" || v.impact === "critical")

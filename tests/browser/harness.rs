@@ -272,6 +272,11 @@ impl Harness {
 
     /// The consent posts the page has sent so far.
     pub fn consent_posts(&mut self) -> usize {
+        self.posts_to("/api/v1/consents").len()
+    }
+
+    /// The bodies of the posts the page has sent so far to a URL holding `path`, as sent.
+    pub fn posts_to(&mut self, path: &str) -> Vec<String> {
         self.browser
             .events("Network.requestWillBeSent")
             .iter()
@@ -279,9 +284,15 @@ impl Harness {
                 e["request"]["method"] == "POST"
                     && e["request"]["url"]
                         .as_str()
-                        .is_some_and(|u| u.contains("/api/v1/consents"))
+                        .is_some_and(|u| u.contains(path))
             })
-            .count()
+            .map(|e| {
+                e["request"]["postData"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
     }
 
     /// The one record the service stored for `decision` (from `wait_decision`).

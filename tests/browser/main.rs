@@ -13,6 +13,8 @@ mod cdp_commands;
 mod consent_mode;
 mod csp;
 mod decisions;
+mod discovery;
+mod discovery_dashboard;
 mod first_layer;
 mod front;
 mod gpc;

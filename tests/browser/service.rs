@@ -43,8 +43,8 @@ impl Service {
         }
     }
 
-    /// GETs `path` from the service: status and body as JSON (`Null` if not JSON).
-    pub fn get_json(&self, path: &str) -> (u16, Value) {
+    /// GETs `path` from the service: status and body as text.
+    pub fn get_text(&self, path: &str) -> (u16, String) {
         let url = format!("{}{path}", self.origin);
         System::new().block_on(async move {
             let client = awc::Client::builder()
@@ -52,15 +52,23 @@ impl Service {
                 .finish();
             let mut res = client.get(&url).send().await.expect("request sent");
             let body = res.body().limit(16 << 20).await.expect("body read");
-            let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            (res.status().as_u16(), json)
+            (
+                res.status().as_u16(),
+                String::from_utf8_lossy(&body).into_owned(),
+            )
         })
     }
 
-    /// Every record the service holds, through the admin export.
-    pub fn all_records(&self) -> Vec<Value> {
-        let url = format!("{}/api/v1/admin/consents?format=ndjson", self.origin);
-        let body = System::new().block_on(async move {
+    /// GETs `path` from the service: status and body as JSON (`Null` if not JSON).
+    pub fn get_json(&self, path: &str) -> (u16, Value) {
+        let (status, body) = self.get_text(path);
+        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    /// GETs `path` of the admin API with the test token; it must answer 200. Its body.
+    fn admin_get(&self, path: &str) -> actix_web::web::Bytes {
+        let url = format!("{}{path}", self.origin);
+        System::new().block_on(async move {
             let client = awc::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .finish();
@@ -72,7 +80,17 @@ impl Service {
                 .expect("request sent");
             assert_eq!(res.status().as_u16(), 200, "GET {url}");
             res.body().limit(16 << 20).await.expect("body read")
-        });
+        })
+    }
+
+    /// GETs `path` of the admin API with the test token; it must answer 200 with JSON.
+    pub fn admin_json(&self, path: &str) -> Value {
+        serde_json::from_slice(&self.admin_get(path)).expect("a JSON answer")
+    }
+
+    /// Every record the service holds, through the admin export.
+    pub fn all_records(&self) -> Vec<Value> {
+        let body = self.admin_get("/api/v1/admin/consents?format=ndjson");
         String::from_utf8_lossy(&body)
             .lines()
             .filter(|l| !l.trim().is_empty())

@@ -4,7 +4,7 @@ use super::Checker;
 use super::reader::Value;
 use crate::registry::BannerOptions;
 
-const BANNER_KEYS: &[&str] = &["floating_button"];
+const BANNER_KEYS: &[&str] = &["floating_button", "discover"];
 
 impl Checker<'_> {
     pub(super) fn banner(&mut self, v: Option<&Value>) -> BannerOptions {
@@ -14,6 +14,7 @@ impl Checker<'_> {
         self.check_keys(&mut s, BANNER_KEYS);
         BannerOptions {
             floating_button: self.boolean(&s, "floating_button", false),
+            discover: self.boolean(&s, "discover", false),
         }
     }
 }
