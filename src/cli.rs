@@ -9,7 +9,7 @@ use crate::admin_token::{AdminToken, AdminTokenError};
 use crate::rate_limit::RateLimit;
 use crate::registry::{self, LoadError};
 use crate::retention::DEFAULT_RETENTION_DAYS;
-use crate::settings::{DEFAULT_CONNECTIONS_PER_ADDRESS, Settings};
+use crate::settings::{DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_SHUTDOWN_TIMEOUT, Settings};
 use crate::startup::Application;
 use crate::store::{ExportError, ExportFormat, Exporter, Store, TimeRange};
 
@@ -100,6 +100,14 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "CONSENTRY_WORKERS")]
     workers: Option<usize>,
+    /// Serve GET /metrics without the admin token on this address of its own (127.0.0.1:9090);
+    /// only the scraper should reach it. Without it, /metrics is on the main port behind the
+    /// admin token.
+    #[arg(long, env = "CONSENTRY_METRICS_BIND")]
+    metrics_bind: Option<String>,
+    /// Seconds a stop (SIGTERM, SIGINT) waits for the requests in flight before cutting them.
+    #[arg(long, env = "CONSENTRY_SHUTDOWN_TIMEOUT", default_value_t = DEFAULT_SHUTDOWN_TIMEOUT.as_secs())]
+    shutdown_timeout: u64,
 }
 
 /// `consentry` alone is `consentry serve` with its defaults (and the environment).
@@ -166,6 +174,8 @@ impl ServeArgs {
             None => Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
         };
         settings.workers = self.workers.filter(|n| *n > 0);
+        settings.metrics_bind = self.metrics_bind.filter(|a| !a.is_empty());
+        settings.shutdown_timeout = std::time::Duration::from_secs(self.shutdown_timeout.max(1));
         Ok(settings)
     }
 }
@@ -186,6 +196,16 @@ fn serve(args: ServeArgs) -> ExitCode {
         println!("  cookie policy  {base}/cookie-policy");
         println!("  banner script  {base}/banner.js");
         println!("  registry JSON  {base}/api/v1/registry");
+        match app.metrics_port() {
+            Some(port) => println!(
+                "  metrics        http://{}/metrics",
+                display_addr(settings.metrics_bind.as_deref().unwrap_or_default(), port)
+            ),
+            None if settings.admin_token.is_some() => {
+                println!("  metrics        {base}/metrics (admin token)")
+            }
+            None => {}
+        }
         if settings.admin_token.is_some() {
             println!("  admin          {base}/admin");
         } else {
@@ -282,7 +302,8 @@ fn export(args: &ExportArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let store = match Store::open(&args.data) {
+    // Nobody scrapes a command that ends when its export does: its measurements go unread.
+    let store = match Store::open(&args.data, &crate::telemetry::Metrics::new()) {
         Ok(store) => store,
         Err(e) if e.is_locked() => {
             eprintln!(

@@ -56,7 +56,8 @@ impl AppError {
         }
     }
 
-    fn code(&self) -> &'static str {
+    /// The stable kebab-case code clients get in `error`, and metrics count refusals by.
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             AppError::NotFound(_) => "not-found",
             AppError::BadRequest { code, .. } => code,

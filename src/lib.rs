@@ -19,10 +19,12 @@ pub mod retention;
 pub(crate) mod routes;
 pub(crate) mod served;
 pub mod settings;
+pub(crate) mod shutdown;
 pub mod startup;
 pub(crate) mod state;
 pub(crate) mod store;
 pub(crate) mod suggest;
+pub(crate) mod telemetry;
 pub(crate) mod upkeep;
 pub(crate) mod url;
 

@@ -203,6 +203,10 @@ impl Decision {
     pub(crate) fn shown(&self) -> &str {
         &self.shown
     }
+
+    pub(crate) fn action(&self) -> Action {
+        self.action
+    }
 }
 
 /// A key as the client sent it, cut on a character boundary to keep answers small.

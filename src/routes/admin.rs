@@ -214,6 +214,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, open: bool) {
             )
             .service(web::resource("/snapshots/{shown}").route(guarded(web::get().to(snapshot)))),
     )
+    .service(web::resource("/metrics").route(guarded(web::get().to(super::metrics::metrics))))
     .service(web::resource("/admin").route(web::get().to(dashboard)))
     .service(web::resource("/admin/dashboard.js").route(web::get().to(dashboard_js)));
 }

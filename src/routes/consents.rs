@@ -15,7 +15,7 @@ use actix_web::middleware::Condition;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use futures_util::StreamExt;
 
-use crate::consent::{ConsentId, ConsentRecord, Decision, RequestFacts, TermsError};
+use crate::consent::{Action, ConsentId, ConsentRecord, Decision, RequestFacts, TermsError};
 use crate::error::AppError;
 use crate::proxies::Forwarding;
 use crate::registry::Origin;
@@ -29,9 +29,17 @@ pub(crate) const BODY_LIMIT: usize = 8 * 1024;
 /// worker shares its state.
 pub(crate) type RateLimit = GovernorConfig<ClientIp, NoOpMiddleware>;
 
-pub(crate) fn rate_limit(limit: crate::rate_limit::RateLimit, forwarding: Forwarding) -> RateLimit {
+/// `limited` counts the requests the limit refuses.
+pub(crate) fn rate_limit(
+    limit: crate::rate_limit::RateLimit,
+    forwarding: Forwarding,
+    limited: metrics::Counter,
+) -> RateLimit {
     GovernorConfigBuilder::default()
-        .key_extractor(ClientIp { forwarding })
+        .key_extractor(ClientIp {
+            forwarding,
+            limited,
+        })
         .requests_per_second(u64::from(limit.per_second.clamp(1, 1_000_000)))
         .burst_size(limit.burst.max(1))
         // Reading a history is public too: unlimited, it let one address probe ids as fast as
@@ -54,6 +62,7 @@ pub(crate) fn configure(
         None => Governor::new(&rate_limit(
             crate::rate_limit::RateLimit::DEFAULT,
             Forwarding::off(),
+            metrics::Counter::noop(),
         )),
     };
     cfg.service(
@@ -86,26 +95,46 @@ fn allowed_by_registry(origins: &[Origin], origin: &str) -> bool {
         .any(|o| o.as_str().eq_ignore_ascii_case(origin))
 }
 
-/// Records one decision; `201` with the stored record once it is durable.
+/// Records one decision; `201` with the stored record once it is durable. Counted by action
+/// and outcome in the metrics.
 #[tracing::instrument(skip_all)]
 async fn record(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<State>,
 ) -> Result<HttpResponse, AppError> {
-    check_origin(&req, &state)?;
-    check_content_type(&req)?;
-    let body = read_body(&req, payload, state.body_timeout).await?;
+    let mut action = None;
+    let answer = store_decision(&req, payload, &state, &mut action).await;
+    let outcome = match &answer {
+        Ok(res) if res.status() == StatusCode::CREATED => "created",
+        Ok(_) => "repeated",
+        Err(e) => e.code(),
+    };
+    state.metrics.consent_post(action, outcome);
+    answer
+}
+
+/// `record`'s work; `action` is set once the body is read as a decision.
+async fn store_decision(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &State,
+    action: &mut Option<Action>,
+) -> Result<HttpResponse, AppError> {
+    check_origin(req, state)?;
+    check_content_type(req)?;
+    let body = read_body(req, payload, state.body_timeout).await?;
     let decision = Decision::parse(&body)?;
+    *action = Some(decision.action());
     let terms = state
         .store
         .terms(decision.shown())
         .await?
         .ok_or(TermsError::UnknownShown)?;
     let facts = RequestFacts {
-        user_agent: header_str(&req, header::USER_AGENT).map(str::to_owned),
-        ip: client_ip(&req, &state.forwarding),
-        sec_gpc: header_str(&req, "sec-gpc").is_some_and(|v| v.trim() == "1"),
+        user_agent: header_str(req, header::USER_AGENT).map(str::to_owned),
+        ip: client_ip(req, &state.forwarding),
+        sec_gpc: header_str(req, "sec-gpc").is_some_and(|v| v.trim() == "1"),
         now: time::OffsetDateTime::now_utc(),
     };
     let record = ConsentRecord::new(decision, &terms, facts)?;
@@ -312,6 +341,8 @@ pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
 #[derive(Clone, Debug)]
 pub(crate) struct ClientIp {
     pub(crate) forwarding: Forwarding,
+    /// Counts the requests refused.
+    limited: metrics::Counter,
 }
 
 impl KeyExtractor for ClientIp {
@@ -332,6 +363,7 @@ impl KeyExtractor for ClientIp {
         mut response: HttpResponseBuilder,
     ) -> HttpResponse {
         use actix_governor::governor::clock::{Clock, DefaultClock};
+        self.limited.increment(1);
         let wait = negative
             .wait_time_from(DefaultClock::default().now())
             .as_secs()

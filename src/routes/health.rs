@@ -1,4 +1,11 @@
+//! `/healthz` and `/readyz`. Both ask the store's own health probe (a durable write, shared by
+//! every caller for a second). `/healthz` is the contract's check for uptime monitors: plain
+//! `ok`. `/readyz` is for load balancers and orchestrators deciding whether to send consent
+//! here: JSON naming the store and when it was last proven writable, and on refusal the JSON
+//! error every other endpoint answers, so a probe can log why.
+
 use actix_web::{HttpResponse, web};
+use serde::Serialize;
 
 use crate::error::AppError;
 use crate::state::State;
@@ -16,4 +23,28 @@ pub(crate) async fn healthz(state: web::Data<State>) -> Result<HttpResponse, App
             crate::consent::millis::format(probed),
         ))
         .body("ok"))
+}
+
+#[derive(Serialize)]
+pub(crate) struct Readiness {
+    /// Always `true`: a service that cannot take consent answers 503 instead.
+    ready: bool,
+    /// The store's engine (`sled`).
+    store: &'static str,
+    /// When the store last took a durable write (RFC 3339, milliseconds).
+    probed_at: String,
+}
+
+/// `200` with `Readiness` when a consent post would be stored now; `503 store-unavailable`
+/// (with `Retry-After`) when the store refuses durable writes.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn readyz(state: web::Data<State>) -> Result<HttpResponse, AppError> {
+    let probed = state.store.health().await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Readiness {
+            ready: true,
+            store: state.store.engine(),
+            probed_at: crate::consent::millis::format(probed),
+        }))
 }

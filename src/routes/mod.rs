@@ -7,6 +7,7 @@ pub(crate) mod consents;
 mod demo;
 mod gpc;
 mod health;
+pub(crate) mod metrics;
 mod policy;
 mod registry;
 
@@ -24,6 +25,7 @@ use crate::error::AppError;
 /// wrong method on a known path reaches the resource and is answered 405 with `Allow`.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig, admin_open: bool) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::resource("/api/v1/registry").route(web::get().to(registry::registry)))
         .service(web::resource("/cookie-policy").route(web::get().to(policy::cookie_policy)))
         .service(web::resource("/banner.js").route(web::get().to(banner::banner)))
@@ -120,9 +122,9 @@ pub(crate) async fn security_headers(
     Ok(res)
 }
 
-/// One structured line per request; never the client's address, cookies or tokens, and the
-/// route's pattern rather than its path, so that no consent id (`/api/v1/consents/{consent_id}`)
-/// outlives its erasure in the logs.
+/// One structured line and one measurement per request; never the client's address, cookies
+/// or tokens, and the route's pattern rather than its path, so that no consent id
+/// (`/api/v1/consents/{consent_id}`) outlives its erasure in the logs, nor becomes a metric.
 pub(crate) async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -136,7 +138,11 @@ pub(crate) async fn log_requests(
         .match_pattern()
         .unwrap_or_else(|| "(no route)".to_owned());
     let status = res.status().as_u16();
-    let micros = started.elapsed().as_micros() as u64;
+    let took = started.elapsed();
+    if let Some(state) = res.request().app_data::<web::Data<crate::state::State>>() {
+        state.metrics.request(&method, &route, status, took);
+    }
+    let micros = took.as_micros() as u64;
     if status >= 500 {
         tracing::warn!(%method, %route, status, micros, "request");
     } else {

@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 use super::keys;
 use super::records::Stored;
 use super::{Shared, StoreError, Trees};
+use crate::telemetry::StoreOperation;
 
 /// How a waiter hears the outcome of the flush that covers its write.
 pub(crate) enum Waiter {
@@ -166,7 +167,10 @@ pub(crate) fn run_writer(shared: Weak<Shared>, rx: mpsc::Receiver<Write>) {
             return;
         };
         match shared.trees() {
-            Ok(trees) => apply(&shared, &trees, batch),
+            Ok(trees) => {
+                shared.metrics.batch(batch.len());
+                apply(&shared, &trees, batch)
+            }
             Err(_) => fail(batch, "it is recovering from a storage failure"),
         }
     }
@@ -222,6 +226,7 @@ fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
         ),
         Err(e) => {
             tracing::error!(error = %e, "cannot write consent records");
+            shared.metrics.error(StoreOperation::Write);
             shared.commit.break_down();
             fail(batch, "the storage refused the write");
         }
@@ -272,12 +277,8 @@ pub(crate) fn run_flusher(shared: Weak<Shared>) {
         let flushed = strong.trees().and_then(|t| Ok(t.db.flush()?));
         match flushed {
             Ok(bytes) => {
-                tracing::debug!(
-                    target,
-                    bytes,
-                    micros = started.elapsed().as_micros() as u64,
-                    "flushed"
-                );
+                let took = started.elapsed();
+                tracing::debug!(target, bytes, micros = took.as_micros() as u64, "flushed");
                 let done: Vec<Waiter> = {
                     let mut state = commit.lock();
                     state.flushed = state.flushed.max(target);
@@ -288,12 +289,14 @@ pub(crate) fn run_flusher(shared: Weak<Shared>) {
                         .count();
                     state.waiters.drain(..n).map(|(_, w)| w).collect()
                 };
+                strong.metrics.commit(done.len(), took);
                 for waiter in done {
                     waiter.answer(Ok(()));
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "flush failed; failing waiting writes and reopening the store");
+                strong.metrics.error(StoreOperation::Flush);
                 commit.break_down();
             }
         }
@@ -311,6 +314,9 @@ fn reopen(shared: &Arc<Shared>) {
             shared.install(trees);
             tracing::info!("consent store reopened after a storage failure");
         }
-        Err(e) => tracing::warn!(error = %e, "consent store still unavailable"),
+        Err(e) => {
+            shared.metrics.error(StoreOperation::Reopen);
+            tracing::warn!(error = %e, "consent store still unavailable");
+        }
     }
 }

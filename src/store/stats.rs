@@ -234,7 +234,7 @@ mod tests {
     #[test]
     fn stats_of_past_days_are_remembered_until_an_erase_changes_them() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path()).expect("opens");
+        let store = Store::open(dir.path(), &crate::telemetry::Metrics::new()).expect("opens");
         let now = OffsetDateTime::now_utc();
         let three_days_ago = now - time::Duration::days(3);
         let records = [

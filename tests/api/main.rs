@@ -16,6 +16,7 @@ mod helpers;
 mod history;
 mod http;
 mod logs;
+mod metrics;
 mod nginx;
 mod origins;
 mod policy;
