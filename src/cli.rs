@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::admin_token::{AdminToken, AdminTokenError};
+use crate::logging::{LogFormat, fatal};
 use crate::rate_limit::RateLimit;
 use crate::registry::{self, LoadError};
 use crate::retention::DEFAULT_RETENTION_DAYS;
@@ -18,6 +19,16 @@ use crate::store::{ExportError, ExportFormat, Exporter, Store, TimeRange};
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// How the log on stderr is written: text for a person, json (one object a line) for a
+    /// log pipeline.
+    #[arg(
+        long,
+        global = true,
+        env = "CONSENTRY_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -118,6 +129,10 @@ struct ServeOnly {
 }
 
 impl Cli {
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
+
     pub fn run(self) -> ExitCode {
         match self.command {
             None => serve(ServeOnly::parse_from(["consentry"]).args),
@@ -184,7 +199,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     let settings = match args.settings() {
         Ok(settings) => settings,
         Err(e) => {
-            eprintln!("consentry: {e}");
+            fatal(&e);
             return ExitCode::FAILURE;
         }
     };
@@ -216,7 +231,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("consentry: {e}");
+            fatal(&e);
             ExitCode::FAILURE
         }
     }

@@ -11,6 +11,7 @@ pub(crate) mod consent;
 pub(crate) mod error;
 pub(crate) mod i18n;
 pub(crate) mod localized;
+pub mod logging;
 pub mod proxies;
 pub mod rate_limit;
 pub mod registry;
