@@ -15,8 +15,9 @@ use actix_web::middleware::Condition;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use futures_util::StreamExt;
 
+use super::Access;
 use crate::consent::{Action, ConsentId, ConsentRecord, Decision, RequestFacts, TermsError};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::proxies::Forwarding;
 use crate::registry::Origin;
 use crate::state::State;
@@ -66,14 +67,30 @@ pub(crate) fn configure(
         )),
     };
     cfg.service(
-        web::scope("/api/v1/consents")
+        web::scope(SCOPE)
             .wrap(Condition::new(enabled, governor))
             .wrap(cors(live))
-            // Method guards on routes, not resources: a wrong method is a 405 (routes::configure).
-            .service(web::resource("").route(web::post().to(record)))
-            .service(web::resource("/{consent_id}").route(web::get().to(decisions))),
+            .configure(|cfg| {
+                for (path, group) in super::by_path(ENDPOINTS.iter()) {
+                    let within = path.strip_prefix(SCOPE).unwrap_or(path);
+                    cfg.service(super::resource(within, &group));
+                }
+            }),
     );
 }
+
+/// Where the consent surface lives; its CORS policy and rate limit wrap everything under it.
+const SCOPE: &str = "/api/v1/consents";
+
+pub(super) const ENDPOINTS: &[super::Endpoint] = &[
+    super::Endpoint::new(Method::POST, SCOPE, Access::Consent, |r| r.to(record)),
+    super::Endpoint::new(
+        Method::GET,
+        "/api/v1/consents/{consent_id}",
+        Access::Consent,
+        |r| r.to(decisions),
+    ),
+];
 
 /// CORS for the consent endpoints: the live registry's origins only, read per request so a
 /// reload takes effect at once.
@@ -97,6 +114,25 @@ fn allowed_by_registry(origins: &[Origin], origin: &str) -> bool {
 
 /// Records one decision; `201` with the stored record once it is durable. Counted by action
 /// and outcome in the metrics.
+#[utoipa::path(post, path = "/api/v1/consents", tag = "consent",
+    request_body(description = "A decision as the banner posts it (CONTRACT §4.3), as \
+        `application/json` or `text/plain` (a simple request, with no CORS preflight)",
+        content((Decision = "application/json"), (Decision = "text/plain"))),
+    responses(
+        (status = 201, description = "Stored and durable", body = ConsentRecord,
+            headers(("Location" = String, description = "The visitor's history"))),
+        (status = 200, description = "A retry of a stored decision (same `consent_id` and \
+            `decision_id`): that record, nothing new stored", body = ConsentRecord),
+        (status = 400, description = "Not a decision, or one its snapshot refuses", body = ErrorBody),
+        (status = 403, description = "`Origin` missing or not one of the registry's origins",
+            body = ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = ErrorBody),
+        (status = 413, description = "A body over 8 KiB", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor text/plain", body = ErrorBody),
+        (status = 429, description = "Too many requests or connections from this address \
+            (`Retry-After`)", body = ErrorBody),
+        (status = 503, description = "The store refused the write; never stored", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn record(
     req: HttpRequest,
@@ -153,14 +189,26 @@ async fn store_decision(
         .body(stored))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HistoryQuery {
+    /// The cursor of the next page, from the previous page's `Link`.
     after: Option<String>,
+    /// Records a page, 1 to 1,000 (default 100).
     limit: Option<String>,
 }
 
 /// One visitor's decisions, oldest first, a page at a time; `Link: <…>; rel="next"` names the
 /// next page while there is one.
+#[utoipa::path(get, path = "/api/v1/consents/{consent_id}", tag = "consent",
+    params(("consent_id" = String, Path, description = "The visitor's id"), HistoryQuery),
+    responses(
+        (status = 200, description = "The visitor's records, oldest first", body = [ConsentRecord],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` while more follow"))),
+        (status = 400, description = "A malformed id, cursor or limit", body = ErrorBody),
+        (status = 404, description = "No decisions under this id", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn decisions(
     path: web::Path<String>,

@@ -7,11 +7,18 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::state::State;
 
 /// `200 ok` only when the store takes a durable write; `Consentry-Probed-At` says when the
 /// shared probe behind the answer wrote (at most once a second, whatever the callers).
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses(
+        (status = 200, description = "The store takes a durable write", body = String,
+            content_type = "text/plain",
+            headers(("Consentry-Probed-At" = String, description = "When the shared probe wrote"))),
+        (status = 503, description = "The store refuses durable writes", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn healthz(state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let probed = state.store.health().await?;
@@ -25,7 +32,7 @@ pub(crate) async fn healthz(state: web::Data<State>) -> Result<HttpResponse, App
         .body("ok"))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Readiness {
     /// Always `true`: a service that cannot take consent answers 503 instead.
     ready: bool,
@@ -37,6 +44,12 @@ pub(crate) struct Readiness {
 
 /// `200` with `Readiness` when a consent post would be stored now; `503 store-unavailable`
 /// (with `Retry-After`) when the store refuses durable writes.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "A consent post would be stored now", body = Readiness),
+        (status = 503, description = "The store refuses durable writes (`store-unavailable`, \
+            `Retry-After: 1`)", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn readyz(state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let probed = state.store.health().await?;

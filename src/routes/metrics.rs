@@ -11,7 +11,14 @@ use crate::telemetry::Metrics;
 /// The exposition format's version 0.0.4, which every Prometheus reads.
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// On the main port, behind the admin token (`admin::configure`).
+/// On the main port, behind the admin token (`admin::ENDPOINTS`).
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The metrics in the Prometheus text format 0.0.4; without a \
+            token on `--metrics-bind`'s listener", body = String, content_type = "text/plain"),
+        (status = 401, description = "No valid admin token", body = crate::error::ErrorBody),
+        (status = 404, description = "No admin token is configured", body = crate::error::ErrorBody),
+    ))]
 pub(crate) async fn metrics(state: web::Data<State>) -> HttpResponse {
     render(&state.metrics)
 }

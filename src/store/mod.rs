@@ -35,7 +35,7 @@ pub(crate) use export::{ExportError, ExportFormat, Exporter, UnknownFormat};
 pub(crate) use history::{HistoryError, HistoryPage};
 pub(crate) use range::{RangeError, TimeRange};
 pub(crate) use records::Stored;
-pub(crate) use stats::{InvalidDays, StatsDays};
+pub(crate) use stats::{DayStats, InvalidDays, Stats, StatsDays};
 
 use crate::consent::Terms;
 use crate::telemetry::{Metrics, StoreMetrics, StoreOperation};

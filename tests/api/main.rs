@@ -18,6 +18,7 @@ mod http;
 mod logs;
 mod metrics;
 mod nginx;
+mod openapi;
 mod origins;
 mod policy;
 mod policy_rows;
