@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::helpers::*;
+use crate::reload::save;
 
 /// The samples of a Prometheus text page: name, labels, value.
 pub struct Samples(Vec<(String, BTreeMap<String, String>, f64)>);
@@ -184,44 +185,41 @@ async fn a_rate_limited_request_is_counted() {
     assert_eq!(after.value("consentry_http_requests_total", &refused), 1.0);
 }
 
-/// Writes the registry as editors do: a new file renamed over the old one.
-fn save(app: &TestApp, text: &str) {
-    let tmp = app.config.with_extension("toml.swp");
-    std::fs::write(&tmp, text).expect("written");
-    std::fs::rename(&tmp, &app.config).expect("renamed");
+/// Waits until the registry reloads of `outcome` are counted; the metrics then.
+async fn counted_reload(app: &TestApp, outcome: &str) -> Option<Samples> {
+    let seen = app
+        .eventually(Duration::from_secs(5), || async {
+            samples(app)
+                .await
+                .get(RELOADS, &[("outcome", outcome)])
+                .is_some()
+        })
+        .await;
+    if seen { Some(samples(app).await) } else { None }
 }
+
+const RELOADS: &str = "consentry_registry_reloads_total";
 
 #[actix_rt::test]
 async fn registry_reloads_are_counted_and_a_broken_edit_as_rejected() {
     let app = spawn_app(SMALL).await;
-    let reloads = "consentry_registry_reloads_total";
-    let count = |metrics: &Samples, outcome| metrics.get(reloads, &[("outcome", outcome)]);
+    let count = |metrics: &Samples, outcome| metrics.get(RELOADS, &[("outcome", outcome)]);
 
     save(
         &app,
         &SMALL.replace("category = \"analytics\"", "categroy = \"analytics\""),
     );
-    let rejected = app
-        .eventually(Duration::from_secs(5), || async {
-            count(&samples(&app).await, "rejected").is_some()
-        })
-        .await;
-    let before_good_edit = samples(&app).await;
+    let before_good_edit = counted_reload(&app, "rejected").await;
     save(
         &app,
         &SMALL.replace("Counts visits.", "Counts every visit."),
     );
-    let applied = app
-        .eventually(Duration::from_secs(5), || async {
-            count(&samples(&app).await, "applied").is_some()
-        })
-        .await;
-    let after = samples(&app).await;
+    let after = counted_reload(&app, "applied").await;
 
-    assert!(rejected, "the broken edit is counted");
+    let before_good_edit = before_good_edit.expect("the broken edit is counted");
+    let after = after.expect("the good edit is counted");
     assert_eq!(count(&before_good_edit, "rejected"), Some(1.0));
     assert_eq!(count(&before_good_edit, "applied"), None);
-    assert!(applied, "the good edit is counted");
     assert_eq!(count(&after, "applied"), Some(1.0));
     assert_eq!(count(&after, "rejected"), Some(1.0));
 }

@@ -16,7 +16,7 @@ async fn revision(app: &TestApp) -> String {
 }
 
 /// Writes the registry the way editors do: a new file renamed over the old one.
-fn save(app: &TestApp, text: &str) {
+pub(crate) fn save(app: &TestApp, text: &str) {
     let tmp = app.config.with_extension("toml.swp");
     std::fs::write(&tmp, text).unwrap();
     std::fs::rename(&tmp, &app.config).unwrap();
