@@ -31,7 +31,7 @@ use actix_web::{HttpMessage, ResponseError};
 use futures_util::Stream;
 
 use crate::error::AppError;
-use crate::routes::consents::client_key;
+use crate::proxies::client_key;
 
 /// Open connections per client (`client_key`: an IPv4 address or an IPv6 /64).
 #[derive(Clone, Debug)]

@@ -98,13 +98,9 @@ impl Application {
 
         let workers = settings.workers;
         let forwarding = settings.forwarding();
-        let limit = settings.rate_limit.map(|l| {
-            crate::routes::consents::rate_limit(
-                l,
-                forwarding.clone(),
-                metrics.rate_limited(Limit::Requests),
-            )
-        });
+        let limit = settings
+            .rate_limit
+            .map(|l| l.limiter(forwarding.clone(), metrics.rate_limited(Limit::Requests)));
         let purge = retention::start_purge(&store, settings.retention, settings.purge_every)
             .map_err(StartError::Upkeep)?;
         let limiter = limit

@@ -214,7 +214,7 @@ fn truncate_user_agent(mut ua: String) -> String {
 }
 
 /// The network an address belongs to, never the address: IPv4 /24, IPv6 /48. IPv4-mapped
-/// addresses arrive unwrapped, by `routes::consents::client_ip`.
+/// addresses arrive unwrapped, by `proxies::client_ip`.
 pub(crate) fn ip_prefix(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {

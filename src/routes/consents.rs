@@ -1,24 +1,20 @@
 //! `POST /api/v1/consents` and `GET /api/v1/consents/{id}`: recording decisions and reading one
 //! visitor's back. Both are open to the registry's origins (CORS) and to the service's own pages.
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::{
-    Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
-};
-use actix_web::dev::ServiceRequest;
-use actix_web::http::header::{self, HeaderValue};
+use actix_governor::Governor;
+use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Condition;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
 use super::Access;
 use crate::consent::{Action, ConsentId, ConsentRecord, Decision, RequestFacts, TermsError};
 use crate::error::{AppError, ErrorBody};
-use crate::proxies::Forwarding;
+use crate::proxies::{Forwarding, client_ip};
+use crate::rate_limit::{Limiter, RateLimit};
 use crate::registry::Origin;
 use crate::state::State;
 use crate::store::{HistoryPage, Stored};
@@ -26,45 +22,19 @@ use crate::store::{HistoryPage, Stored};
 /// Largest consent body accepted; a real decision is a few hundred bytes.
 pub(crate) const BODY_LIMIT: usize = 8 * 1024;
 
-/// The rate limiter's configuration (posts and history reads); built once at start-up so every
-/// worker shares its state.
-pub(crate) type RateLimit = GovernorConfig<ClientIp, NoOpMiddleware>;
-
-/// `limited` counts the requests the limit refuses.
-pub(crate) fn rate_limit(
-    limit: crate::rate_limit::RateLimit,
-    forwarding: Forwarding,
-    limited: metrics::Counter,
-) -> RateLimit {
-    GovernorConfigBuilder::default()
-        .key_extractor(ClientIp {
-            forwarding,
-            limited,
-        })
-        .requests_per_second(u64::from(limit.per_second.clamp(1, 1_000_000)))
-        .burst_size(limit.burst.max(1))
-        // Reading a history is public too: unlimited, it let one address probe ids as fast as
-        // it liked. One bucket per address for both, as a visitor does little of either.
-        .methods(vec![Method::POST, Method::GET])
-        .finish()
-        .expect("a quota of 1 to 10^6 per second with a burst of at least 1 is valid")
-}
-
 /// The consent surface with its CORS policy and, unless switched off, its rate limit.
 pub(crate) fn configure(
     cfg: &mut web::ServiceConfig,
     live: crate::served::Live,
-    limit: Option<&RateLimit>,
+    limit: Option<&Limiter>,
 ) {
     let enabled = limit.is_some();
     let governor = match limit {
         Some(config) => Governor::new(config),
         // Never consulted: `Condition` skips it.
-        None => Governor::new(&rate_limit(
-            crate::rate_limit::RateLimit::DEFAULT,
-            Forwarding::off(),
-            metrics::Counter::noop(),
-        )),
+        None => {
+            Governor::new(&RateLimit::DEFAULT.limiter(Forwarding::off(), metrics::Counter::noop()))
+        }
     };
     cfg.service(
         web::scope(SCOPE)
@@ -330,100 +300,4 @@ async fn read_body(
 
 fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// The client's address: the peer, or, behind a trusted proxy, the entry that proxy wrote: the
-/// last `X-Forwarded-For` entry, across repeated headers. Every earlier entry is the client's to
-/// forge, so a last entry that cannot be read (`unknown`, an obfuscated id) gives the peer, never
-/// an earlier one. IPv4-mapped IPv6 addresses (every IPv4 peer of a dual-stack `[::]` socket,
-/// a proxy that writes `::ffff:a.b.c.d`) are unwrapped here, once, for the rate limit and the
-/// record alike: left mapped, every IPv4 client would share one IPv6 /64.
-pub(crate) fn client_ip(req: &HttpRequest, forwarding: &Forwarding) -> Option<IpAddr> {
-    forwarded_or_peer(req.headers(), req.peer_addr(), forwarding)
-}
-
-fn forwarded_or_peer(
-    headers: &header::HeaderMap,
-    peer: Option<SocketAddr>,
-    forwarding: &Forwarding,
-) -> Option<IpAddr> {
-    let forwarded = forwarding
-        .trusts(peer)
-        .then(|| headers.get_all("x-forwarded-for").last())
-        .flatten()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(forwarded_entry);
-    forwarded
-        .or(peer.map(|p| p.ip()))
-        .map(|ip| ip.to_canonical())
-}
-
-/// One `X-Forwarded-For` entry in the forms proxies write: `192.0.2.1`, `192.0.2.1:5678`,
-/// `2001:db8::1`, `[2001:db8::1]` and `[2001:db8::1]:443`, with spaces around.
-fn forwarded_entry(entry: &str) -> Option<IpAddr> {
-    let entry = entry.trim();
-    entry
-        .parse::<IpAddr>()
-        .ok()
-        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
-        .or_else(|| {
-            let inner = entry.strip_prefix('[')?.strip_suffix(']')?;
-            inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
-        })
-}
-
-/// What one client is counted as: an IPv4 address, or an IPv6 /64 (what one subscriber usually
-/// holds, so an address of its own costs a client nothing).
-pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
-    }
-}
-
-/// Rate-limit key: the client address, by `client_key`.
-#[derive(Clone, Debug)]
-pub(crate) struct ClientIp {
-    pub(crate) forwarding: Forwarding,
-    /// Counts the requests refused.
-    limited: metrics::Counter,
-}
-
-impl KeyExtractor for ClientIp {
-    type Key = IpAddr;
-    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
-
-    fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
-        let ip = forwarded_or_peer(req.headers(), req.peer_addr(), &self.forwarding)
-            .ok_or_else(|| SimpleKeyExtractionError::new("cannot tell the client's address"))?;
-        Ok(client_key(ip))
-    }
-
-    fn exceed_rate_limit_response(
-        &self,
-        negative: &actix_governor::governor::NotUntil<
-            actix_governor::governor::clock::QuantaInstant,
-        >,
-        mut response: HttpResponseBuilder,
-    ) -> HttpResponse {
-        use actix_governor::governor::clock::{Clock, DefaultClock};
-        self.limited.increment(1);
-        let wait = negative
-            .wait_time_from(DefaultClock::default().now())
-            .as_secs()
-            + 1;
-        response
-            .status(StatusCode::TOO_MANY_REQUESTS)
-            .insert_header((header::RETRY_AFTER, HeaderValue::from(wait)))
-            .json(serde_json::json!({
-                "error": "rate-limited",
-                "message": format!(
-                    "too many consent requests from this address; retry in {wait} s"
-                ),
-            }))
-    }
 }
