@@ -78,6 +78,18 @@ fn running(service: &Service) -> bool {
     }
 }
 
+/// The service's exit status, if it exits within `limit`.
+async fn exit_within(service: &mut Service, limit: Duration) -> Option<std::process::ExitStatus> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = service.child.try_wait().expect("waited") {
+            return Some(status);
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
 #[actix_rt::test]
 async fn sigterm_lets_the_posts_in_flight_finish_durably_then_exits_0() {
     stop_while_posting(libc::SIGTERM).await;
@@ -108,16 +120,7 @@ async fn stop_while_posting(signal: libc::c_int) {
     let Ok(mut service) = Rc::try_unwrap(service) else {
         panic!("every client stopped")
     };
-    let started = Instant::now();
-    let exit = loop {
-        if let Some(status) = service.child.try_wait().expect("waited") {
-            break Some(status);
-        }
-        if started.elapsed() > Duration::from_secs(20) {
-            break None;
-        }
-        actix_rt::time::sleep(Duration::from_millis(50)).await;
-    };
+    let exit = exit_within(&mut service, Duration::from_secs(20)).await;
 
     assert!(waiting, "the service waits for the posts in flight");
     assert!(
@@ -138,4 +141,29 @@ async fn stop_while_posting(signal: libc::c_int) {
         .chain(flooded)
         .collect();
     assert_all_kept(&answered, &export_stopped(dir.path()));
+}
+
+#[actix_rt::test]
+async fn a_second_signal_stops_at_once_without_answering_the_post_in_flight() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut service = start(dir.path());
+    let body = service.decision().await;
+    let in_flight = HalfSent::start(&service, &body);
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+
+    send(&service, libc::SIGTERM);
+    actix_rt::time::sleep(Duration::from_millis(500)).await;
+    let waiting = running(&service);
+    send(&service, libc::SIGTERM);
+    let exit = exit_within(&mut service, Duration::from_secs(3)).await;
+    let (status, _) = in_flight.finish();
+
+    assert!(waiting, "the first signal waits for the post in flight");
+    let exit = exit.expect("the second signal stops the service within 3 s");
+    assert_eq!(exit.code(), Some(128 + libc::SIGTERM), "{exit}");
+    assert_ne!(status, 201, "a post cut short is never acknowledged");
+    assert!(
+        export_stopped(dir.path()).is_empty(),
+        "and nothing was stored"
+    );
 }
