@@ -24,6 +24,11 @@ pub(crate) struct Service {
 
 /// Starts `consentry serve` on a free port and waits until it listens.
 pub(crate) fn start(dir: &Path) -> Service {
+    start_with(dir, &[])
+}
+
+/// `start` with more arguments for `serve`.
+pub(crate) fn start_with(dir: &Path, extra: &[&str]) -> Service {
     let config = dir.join("cookies.toml");
     if !config.exists() {
         std::fs::write(&config, SMALL).expect("write registry");
@@ -46,6 +51,7 @@ pub(crate) fn start(dir: &Path) -> Service {
         .arg(&config)
         .arg("--data")
         .arg(dir.join("data"))
+        .args(extra)
         .env("CONSENTRY_ADMIN_TOKEN", TOKEN)
         .env("CONSENTRY_LOG", "warn")
         .stdout(Stdio::piped())

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::service_process::{ORIGIN, Service, assert_all_kept, export_stopped, flood, start};
+use crate::service_process::{
+    ORIGIN, Service, assert_all_kept, export_stopped, flood, start, start_with,
+};
 
 /// A consent post whose head and first half of the body are sent; the rest is sent by
 /// `finish`, so the post is in flight for as long as the test likes.
@@ -161,6 +163,27 @@ async fn a_second_signal_stops_at_once_without_answering_the_post_in_flight() {
     assert!(waiting, "the first signal waits for the post in flight");
     let exit = exit.expect("the second signal stops the service within 3 s");
     assert_eq!(exit.code(), Some(128 + libc::SIGTERM), "{exit}");
+    assert_ne!(status, 201, "a post cut short is never acknowledged");
+    assert!(
+        export_stopped(dir.path()).is_empty(),
+        "and nothing was stored"
+    );
+}
+
+#[actix_rt::test]
+async fn a_post_still_in_flight_after_the_shutdown_timeout_is_cut_and_the_service_exits_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut service = start_with(dir.path(), &["--shutdown-timeout", "1"]);
+    let body = service.decision().await;
+    let in_flight = HalfSent::start(&service, &body);
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+
+    send(&service, libc::SIGTERM);
+    let exit = exit_within(&mut service, Duration::from_secs(5)).await;
+    let (status, _) = in_flight.finish();
+
+    let exit = exit.expect("the service exits within its timeout and a little");
+    assert!(exit.success(), "{exit}");
     assert_ne!(status, 201, "a post cut short is never acknowledged");
     assert!(
         export_stopped(dir.path()).is_empty(),
