@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `check`, `export`.
+//! The command line: `serve` (the default), `check`, `export`, `scan`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,7 +35,8 @@ pub struct Cli {
 enum Command {
     /// Run the service.
     Serve(ServeArgs),
-    /// Check a registry file and print every problem with its line and column.
+    /// Check a registry file and print every problem with its line and column, and where a
+    /// well-known cookie's category disagrees with Consentry's catalog.
     Check {
         /// The registry to check.
         #[arg(default_value = DEFAULT_CONFIG)]
@@ -44,6 +45,9 @@ enum Command {
     /// Write consent records to stdout, oldest first (stop the service first: sled allows one
     /// process at a time; while it runs, use GET /api/v1/admin/consents).
     Export(ExportArgs),
+    /// Check what a site really sets, in headless Chromium: before consent, after "Accept all"
+    /// and after "Reject all", against the registry (exit 1 on a violation, 2 if it cannot run).
+    Scan(crate::scan::command::ScanArgs),
 }
 
 #[derive(clap::Args)]
@@ -108,6 +112,13 @@ struct ServeArgs {
     /// every connection is the proxy's.
     #[arg(long)]
     connections_per_address: Option<u32>,
+    /// Scan this site (repeated or comma-separated start URLs) in the background, as
+    /// `consentry scan` does, and show the latest report in the admin dashboard.
+    #[arg(long = "scan", env = "CONSENTRY_SCAN", value_delimiter = ',')]
+    scan: Vec<String>,
+    /// With --scan: how often (24h, 7d, 30m; at least 10m).
+    #[arg(long, env = "CONSENTRY_SCAN_EVERY", default_value = "24h", value_parser = crate::scan::parse_period)]
+    scan_every: std::time::Duration,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "CONSENTRY_WORKERS")]
     workers: Option<usize>,
@@ -139,6 +150,7 @@ impl Cli {
             Some(Command::Serve(args)) => serve(args),
             Some(Command::Check { file }) => check(&file),
             Some(Command::Export(args)) => export(&args),
+            Some(Command::Scan(args)) => crate::scan::command::run(args),
         }
     }
 }
@@ -154,6 +166,10 @@ enum ServeArgsError {
          the proxy's address"
     )]
     ProxiesWithoutTrust,
+    #[error(
+        "--scan {0}: a scan starts from an http:// or https:// URL, e.g. https://www.example.com/"
+    )]
+    ScanUrl(String),
 }
 
 impl ServeArgs {
@@ -191,6 +207,15 @@ impl ServeArgs {
         settings.workers = self.workers.filter(|n| *n > 0);
         settings.metrics_bind = self.metrics_bind.filter(|a| !a.is_empty());
         settings.shutdown_timeout = std::time::Duration::from_secs(self.shutdown_timeout.max(1));
+        if let Some(bad) = self.scan.iter().find(|u| !crate::scan::is_start_url(u)) {
+            return Err(ServeArgsError::ScanUrl(bad.clone()));
+        }
+        if !self.scan.is_empty() {
+            settings.scan = Some(crate::scan::ScanSchedule {
+                options: crate::scan::ScanOptions::new(self.scan),
+                every: self.scan_every,
+            });
+        }
         Ok(settings)
     }
 }
@@ -248,8 +273,16 @@ fn display_addr(bind: &str, port: u16) -> String {
     format!("{host}:{port}")
 }
 
+/// The registry's own checks, then the catalog's: a well-known cookie in a category that
+/// disagrees with the catalog is a warning (never a refusal).
 fn check(file: &std::path::Path) -> ExitCode {
-    match registry::load_file(file) {
+    let loaded = registry::read_file(file).and_then(|src| {
+        let mut loaded =
+            registry::parse(&file.display().to_string(), &src).map_err(LoadError::Invalid)?;
+        crate::catalog::review(&src, &mut loaded);
+        Ok(loaded)
+    });
+    match loaded {
         Ok(loaded) => {
             if !loaded.warnings.diagnostics.is_empty() {
                 eprintln!("{}", loaded.warnings);

@@ -46,6 +46,9 @@ pub(crate) enum AppError {
     TooManyConnections(u32),
     #[error("the consent store cannot accept writes right now; try again shortly")]
     Unavailable(#[from] StoreError),
+    /// The latest scheduled scan could not run.
+    #[error("the latest scan, at {at}, failed: {error}")]
+    ScanFailed { at: String, error: String },
 }
 
 impl AppError {
@@ -76,6 +79,7 @@ impl AppError {
             AppError::RequestTimeout(_) => "request-timeout",
             AppError::TooManyConnections(_) => "too-many-connections",
             AppError::Unavailable(_) => "store-unavailable",
+            AppError::ScanFailed { .. } => "scan-failed",
         }
     }
 
@@ -127,6 +131,8 @@ impl ResponseError for AppError {
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyConnections(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // The site scanned failed to answer, not this service.
+            AppError::ScanFailed { .. } => StatusCode::BAD_GATEWAY,
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod admin_token;
 pub(crate) mod banner;
+pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod connections;
 pub(crate) mod consent;
@@ -18,6 +19,7 @@ pub mod registry;
 pub(crate) mod reload;
 pub mod retention;
 pub(crate) mod routes;
+pub mod scan;
 pub(crate) mod served;
 pub mod settings;
 pub(crate) mod shutdown;

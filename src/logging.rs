@@ -18,10 +18,12 @@ pub enum LogFormat {
 
 static FORMAT: OnceLock<LogFormat> = OnceLock::new();
 
-/// Installs the log for the whole process; `CONSENTRY_LOG` filters it (default `info`).
+/// Installs the log for the whole process; `CONSENTRY_LOG` filters it (default `info`, without
+/// chromiumoxide's).
 pub fn init(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_env("CONSENTRY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // chromiumoxide (the scan's browser driver) logs every DevTools message it does not know.
+    let filter = EnvFilter::try_from_env("CONSENTRY_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,chromiumoxide=off"));
     let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

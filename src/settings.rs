@@ -44,6 +44,8 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// How long a stop (SIGTERM, SIGINT) waits for the requests in flight before cutting them.
     pub shutdown_timeout: Duration,
+    /// `--scan URL`: scan the site on a schedule in the background (off by default).
+    pub scan: Option<crate::scan::ScanSchedule>,
 }
 
 /// See `Settings::connections_per_address`: more than browsers open (6 per host), room for
@@ -77,6 +79,7 @@ impl Settings {
             connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
             metrics_bind: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            scan: None,
         }
     }
 

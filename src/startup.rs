@@ -61,6 +61,7 @@ struct Upkeep {
     _purge: UpkeepGuard,
     _limiter: Option<UpkeepGuard>,
     _metrics: UpkeepGuard,
+    _scan: Option<UpkeepGuard>,
 }
 
 fn bind(addr: &str) -> Result<(TcpListener, std::net::SocketAddr), StartError> {
@@ -112,6 +113,17 @@ impl Application {
         let connections = settings.connections_per_address.map(|n| {
             crate::connections::ConnectionLimit::new(n, metrics.rate_limited(Limit::Connections))
         });
+        let scan = settings.scan.clone().map(|schedule| {
+            let latest = std::sync::Arc::new(crate::scan::Latest::default());
+            (schedule, latest)
+        });
+        let scanning = match &scan {
+            Some((schedule, latest)) => Some(
+                crate::scan::start(schedule.clone(), live.clone(), latest.clone())
+                    .map_err(StartError::Upkeep)?,
+            ),
+            None => None,
+        };
         let consents_live = live.clone();
         let admin_open = settings.admin_token.is_some();
         let state = web::Data::new(State {
@@ -122,6 +134,7 @@ impl Application {
             export_stall: settings.export_stall,
             body_timeout: settings.body_timeout,
             metrics: metrics.clone(),
+            scan: scan.map(|(_, latest)| latest),
         });
         let shutdown_secs = settings.shutdown_timeout.as_secs().max(1);
         let mut server = HttpServer::new(move || {
@@ -206,6 +219,7 @@ impl Application {
                 _purge: purge,
                 _limiter: limiter,
                 _metrics: metrics_upkeep,
+                _scan: scanning,
             },
         })
     }

@@ -22,4 +22,6 @@ pub(crate) struct State {
     pub(crate) body_timeout: Duration,
     /// What `/metrics` shows; requests and consent posts are counted into it.
     pub(crate) metrics: Metrics,
+    /// The latest scheduled scan, when the service was started with `--scan`.
+    pub(crate) scan: Option<std::sync::Arc<crate::scan::Latest>>,
 }

@@ -72,19 +72,44 @@
     try {
       const res = await call("/api/v1/admin/stats?days=" + days);
       fill(await res.json());
+      await scan();
     } catch (e) {
       say(e.message);
+    }
+  }
+
+  // The latest scheduled scan: its summary and violations here, the whole report as a file.
+  async function scan() {
+    const res = await fetch("/api/v1/admin/scan", { headers: { Authorization: "Bearer " + token() } });
+    const body = await res.json().catch(() => ({}));
+    const list = $("scan-violations");
+    list.replaceChildren();
+    $("scan-report").hidden = !res.ok;
+    if (!res.ok) {
+      $("scan-summary").textContent = body.message || "The service answered " + res.status + ".";
+      return;
+    }
+    const s = body.summary;
+    $("scan-summary").textContent = "Scanned " + body.start.join(", ") + " at " + body.scanned_at + ": " +
+      s.pages + " pages, " + s.items + " cookies and storage keys, " + s.undeclared + " undeclared, " +
+      s.violations + (s.violations == 1 ? " violation." : " violations.");
+    for (const item of body.items.filter((i) => i.violations.length)) {
+      const li = document.createElement("li");
+      const code = document.createElement("code");
+      code.textContent = item.name;
+      li.append(code, " (" + item.kind + ", " + item.domain + "): " + item.violations.join(", "));
+      list.appendChild(li);
     }
   }
 
   async function download(format) {
     say("Preparing the export…");
     try {
-      const res = await call("/api/v1/admin/consents?format=" + format);
+      const res = await call(format == "scan" ? "/api/v1/admin/scan?format=html" : "/api/v1/admin/consents?format=" + format);
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement("a");
       a.href = url;
-      a.download = "consents." + format;
+      a.download = format == "scan" ? "consentry-scan.html" : "consents." + format;
       document.body.appendChild(a);
       a.click();
       a.remove();
@@ -100,6 +125,7 @@
     for (const button of document.querySelectorAll("[data-export]")) {
       button.addEventListener("click", () => download(button.dataset.export));
     }
+    $("scan-report").addEventListener("click", () => download("scan"));
     show();
   });
 })();

@@ -33,10 +33,14 @@ pub enum LoadError {
 
 /// Reads and checks a registry file.
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
-    let label = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
-        path: label.clone(),
+    let src = read_file(path)?;
+    parse(&path.display().to_string(), &src).map_err(LoadError::Invalid)
+}
+
+/// The text of a registry file, for a pass after `parse` that needs its source too.
+pub fn read_file(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.display().to_string(),
         source,
-    })?;
-    parse(&label, &src).map_err(LoadError::Invalid)
+    })
 }

@@ -119,16 +119,42 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const NAMES: [&'static str; 4] = ["cookie", "local-storage", "session-storage", "pixel"];
+    const ALL: [Kind; 4] = [
+        Kind::Cookie,
+        Kind::LocalStorage,
+        Kind::SessionStorage,
+        Kind::Pixel,
+    ];
+
+    pub const NAMES: [&'static str; 4] = [
+        Kind::ALL[0].as_str(),
+        Kind::ALL[1].as_str(),
+        Kind::ALL[2].as_str(),
+        Kind::ALL[3].as_str(),
+    ];
+
+    /// As `cookies.toml` writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cookie => "cookie",
+            Kind::LocalStorage => "local-storage",
+            Kind::SessionStorage => "session-storage",
+            Kind::Pixel => "pixel",
+        }
+    }
+
+    /// What one of this kind is called in messages: "cookie", "local-storage key".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Cookie => "cookie",
+            Kind::LocalStorage => "local-storage key",
+            Kind::SessionStorage => "session-storage key",
+            Kind::Pixel => "pixel",
+        }
+    }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        Some(match s {
-            "cookie" => Kind::Cookie,
-            "local-storage" => Kind::LocalStorage,
-            "session-storage" => Kind::SessionStorage,
-            "pixel" => Kind::Pixel,
-            _ => return None,
-        })
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

@@ -195,6 +195,69 @@ async fn snapshot(
         .body(json))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ScanQuery {
+    /// `json` (the default) or `html`.
+    format: Option<String>,
+}
+
+/// The latest scheduled scan: the JSON of CONTRACT §5, or with `?format=html` the report page.
+#[utoipa::path(get, path = "/api/v1/admin/scan", tag = "admin", security(("admin_token" = [])),
+    params(ScanQuery),
+    responses(
+        (status = 200, description = "The latest scan's report (CONTRACT §5): JSON, or the HTML \
+            page", content((Object = "application/json"), (String = "text/html"))),
+        (status = 400, description = "A format other than json or html", body = ErrorBody),
+        (status = 401, description = "No valid admin token", body = ErrorBody),
+        (status = 404, description = "No scan is scheduled (`--scan`), the first has not \
+            finished, or no admin token is configured", body = ErrorBody),
+        (status = 502, description = "The latest scan failed (`scan-failed`)", body = ErrorBody),
+    ))]
+async fn scan(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
+    let query: ScanQuery = query(&req)?;
+    let html = match query.format.as_deref() {
+        None | Some("" | "json") => false,
+        Some("html") => true,
+        Some(other) => {
+            return Err(AppError::bad_request(
+                "invalid-format",
+                format!("format \"{other}\" is not one of json, html"),
+            ));
+        }
+    };
+    let Some(latest) = &state.scan else {
+        return Err(AppError::NotFound(
+            "no scan is scheduled: start the service with --scan URL (and --scan-every 24h)".into(),
+        ));
+    };
+    let report = match latest.get() {
+        None => {
+            return Err(AppError::NotFound(
+                "the first scan has not finished yet; it starts with the service".into(),
+            ));
+        }
+        Some(crate::scan::Outcome::Failed { at, error }) => {
+            return Err(AppError::ScanFailed { at, error });
+        }
+        Some(crate::scan::Outcome::Done(report)) => report,
+    };
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    Ok(if html {
+        // The report is the scanned site's data rendered as text: no script may run in it.
+        res.content_type("text/html; charset=utf-8")
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+            ))
+            .body(crate::scan::render_html(&report))
+    } else {
+        res.content_type("application/json")
+            .body(crate::scan::render_json(&report))
+    })
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin.html")]
 struct AdminPage {
@@ -277,6 +340,7 @@ pub(super) const ENDPOINTS: &[Endpoint] = &[
     Endpoint::new(Method::GET, "/api/v1/admin/snapshots/{shown}", Admin, |r| {
         r.to(snapshot)
     }),
+    Endpoint::new(Method::GET, "/api/v1/admin/scan", Admin, |r| r.to(scan)),
     Endpoint::new(Method::GET, "/metrics", Admin, |r| {
         r.to(super::metrics::metrics)
     }),

@@ -33,6 +33,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         super::admin::stats,
         super::admin::erase,
         super::admin::snapshot,
+        super::admin::scan,
         super::metrics::metrics,
         super::admin::dashboard,
         super::admin::dashboard_js,

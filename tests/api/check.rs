@@ -2,7 +2,7 @@
 //! says how to fix it, and warnings do not refuse it. What `consentry check` prints, reporting
 //! every problem in one run, is in `check_output.rs`.
 
-use consentry::registry::{Severity, parse};
+use consentry::registry::{Kind, Severity, parse};
 
 use crate::helpers::*;
 
@@ -129,6 +129,14 @@ fn every_rule_is_enforced_with_its_line_and_a_fix() {
             ),
             "name = \"sid\"\ncategory = \"necessary\"\ndomain = \"SHOP.Example\"",
             &["cookie \"sid\" is declared twice", "first on line"],
+        ),
+        (
+            "same storage key twice",
+            format!(
+                "{SMALL}\n[[cookie]]\nname = \"k\"\nkind = \"local-storage\"\ncategory = \"analytics\"\npurpose = \"a\"\nexpires = \"1 day\"\n\n[[cookie]]\nname = \"k\"\nkind = \"local-storage\"\ncategory = \"analytics\"\npurpose = \"b\"\nexpires = \"1 day\"\n"
+            ),
+            "name = \"k\"\nkind = \"local-storage\"\ncategory = \"analytics\"\npurpose = \"b\"",
+            &["local-storage key \"k\" is declared twice", "first on line"],
         ),
         (
             "bad lifetime",
@@ -289,6 +297,24 @@ fn every_rule_is_enforced_with_its_line_and_a_fix() {
             "{what}: expected an error on line {line} containing {words:?}; got {found:#?}"
         );
     }
+}
+
+/// Microsoft's UET keeps `_uetsid` as a cookie and as a local-storage key: two items, each
+/// declared once.
+#[test]
+fn a_cookie_and_a_storage_key_may_share_a_name() {
+    let src = format!(
+        "{SMALL}\n[[cookie]]\nname = \"_ga\"\nkind = \"local-storage\"\ncategory = \"analytics\"\npurpose = \"A copy.\"\nexpires = \"1 day\"\n"
+    );
+    let loaded = parse("cookies.toml", &src).expect("a cookie and a key of one name load");
+    let kinds: Vec<Kind> = loaded
+        .registry
+        .cookies
+        .iter()
+        .filter(|c| c.name.as_str() == "_ga")
+        .map(|c| c.kind)
+        .collect();
+    assert_eq!(kinds, [Kind::Cookie, Kind::LocalStorage]);
 }
 
 #[test]

@@ -159,7 +159,8 @@ fn errors_and_warnings_are_printed_as_compilers_print_them() {
     assert_eq!(shown.len(), 2, "{shown:#?}");
 }
 
-fn consentry(args: &[&str]) -> (i32, String, String) {
+/// Runs the real binary; its exit code, stdout and stderr.
+pub(crate) fn consentry(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_consentry"))
         .args(args)
         .output()

@@ -6,6 +6,7 @@ mod common;
 mod admin;
 mod admin_closed;
 mod check;
+mod check_catalog;
 mod check_output;
 mod client_address;
 mod connections;

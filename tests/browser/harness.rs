@@ -6,24 +6,23 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
 
 use consentry::settings::Settings;
 use serde_json::Value;
 
+pub use crate::common::SOON;
+
 use crate::cdp::Chromium;
 use crate::front::Front;
+use crate::host::HostSite;
 use crate::service::Service;
 use crate::site::{
-    ANALYTICS_JS, FRAME_HTML, HostSite, PAGE_JS, SETUP_JS, SHOP_CSS, SHOP_HOST, SHOP_PAGE,
-    STRICT_PAGE, catalogue_page, shop_registry,
+    ANALYTICS_JS, FRAME_HTML, PAGE_JS, SETUP_JS, SHOP_CSS, SHOP_HOST, SHOP_PAGE, STRICT_PAGE,
+    catalogue_page, shop_registry,
 };
 
 /// The browser storage key the banner keeps an undelivered decision in.
 pub const PENDING_KEY: &str = "consentry:pending";
-
-/// How long a visitor-visible effect may take.
-pub const SOON: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------------
 // Browser availability and a limit on simultaneous browsers.
@@ -117,10 +116,7 @@ impl Harness {
         let binary = chromium_binary();
         let slot = Slot::take();
         let host = HostSite::start();
-        let origins = [
-            format!("http://{SHOP_HOST}:{}", host.port),
-            format!("http://127.0.0.1:{}", host.port),
-        ];
+        let origins = [format!("http://{SHOP_HOST}:{}", host.port), host.origin()];
         let service = Service::start_with(&registry(&origins), setup.settings.unwrap_or(|_| {}));
         let front = setup.front.then(|| {
             Front::start(

@@ -17,6 +17,7 @@ mod first_layer;
 mod front;
 mod gpc;
 mod harness;
+mod host;
 mod keyboard;
 mod retries;
 mod retries_refused;

@@ -9,8 +9,7 @@ use consentry::settings::Settings;
 use consentry::startup::Application;
 use serde_json::Value;
 
-use crate::common::ADMIN_TOKEN;
-use crate::harness::SOON;
+use crate::common::{ADMIN_TOKEN, SOON};
 
 /// The real service, running in its own thread on a free loopback port.
 pub struct Service {

@@ -1,13 +1,5 @@
-//! The website that embeds the banner the way a customer's site does: its registry, its pages,
-//! and a tiny server for them on its own loopback port.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use actix_web::rt::System;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-
-use crate::harness::SOON;
+//! The website that embeds the banner the way a customer's site does: its registry and its
+//! pages, served by a `HostSite` (`host.rs`) on its own loopback port.
 
 /// The hostname of the test website; Chromium resolves it (and `shop.test`) to loopback, so the
 /// site has a parent domain on which cookies can be set.
@@ -98,103 +90,6 @@ provider = "Google Ads"
 purpose = "Measures ad conversions."
 expires = "3 months"
 "#;
-
-#[derive(Clone)]
-struct Resource {
-    content_type: &'static str,
-    body: String,
-    csp: Option<String>,
-}
-
-type Resources = Arc<Mutex<HashMap<String, Resource>>>;
-
-/// A tiny website on its own loopback port, serving pages put into it and noting every path
-/// the browser asks for.
-pub struct HostSite {
-    pub port: u16,
-    resources: Resources,
-    hits: Arc<Mutex<Vec<String>>>,
-    system: System,
-}
-
-impl HostSite {
-    pub fn start() -> HostSite {
-        let resources: Resources = Arc::default();
-        let hits: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (r, h) = (resources.clone(), hits.clone());
-        std::thread::spawn(move || {
-            System::new().block_on(async move {
-                let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-                let port = listener.local_addr().expect("bound").port();
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(web::Data::new((r.clone(), h.clone())))
-                        .default_service(web::to(serve))
-                })
-                .workers(1)
-                .listen(listener)
-                .expect("listen")
-                .run();
-                tx.send((port, System::current())).expect("test waits");
-                let _ = server.await;
-            })
-        });
-        let (port, system) = rx.recv_timeout(SOON).expect("the website started");
-        HostSite {
-            port,
-            resources,
-            hits,
-            system,
-        }
-    }
-
-    /// Serves `body` at `path`.
-    pub fn put(&self, path: &str, content_type: &'static str, body: String, csp: Option<String>) {
-        self.resources.lock().unwrap().insert(
-            path.to_owned(),
-            Resource {
-                content_type,
-                body,
-                csp,
-            },
-        );
-    }
-
-    /// How many times the browser asked for `path`.
-    pub fn hits(&self, path: &str) -> usize {
-        self.hits
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|p| *p == path)
-            .count()
-    }
-}
-
-impl Drop for HostSite {
-    fn drop(&mut self) {
-        self.system.stop();
-    }
-}
-
-async fn serve(
-    req: HttpRequest,
-    site: web::Data<(Resources, Arc<Mutex<Vec<String>>>)>,
-) -> HttpResponse {
-    let (resources, hits) = site.get_ref();
-    hits.lock().unwrap().push(req.path().to_owned());
-    let Some(found) = resources.lock().unwrap().get(req.path()).cloned() else {
-        return HttpResponse::NotFound().body("not found");
-    };
-    let mut res = HttpResponse::Ok();
-    res.content_type(found.content_type)
-        .insert_header(("Cache-Control", "no-store"));
-    if let Some(csp) = found.csp {
-        res.insert_header(("Content-Security-Policy", csp));
-    }
-    res.body(found.body)
-}
 
 /// The product page of the shop: the banner, an untagged page script, a tagged script per
 /// optional category (one external, one inline), a settings link and a tagged iframe.

@@ -9,9 +9,13 @@
 pub mod tools;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use consentry::admin_token::AdminToken;
 use consentry::settings::Settings;
+
+/// How long a visitor-visible effect may take, or a helper server to start.
+pub const SOON: Duration = Duration::from_secs(10);
 
 /// The repository's own registry: what a new admin starts from.
 pub const REPO_COOKIES: &str = include_str!("../../cookies.toml");

@@ -39,7 +39,7 @@ impl Checker<'_> {
     ) -> Vec<Cookie> {
         let Some(v) = v else { return Vec::new() };
         let mut out: Vec<Cookie> = Vec::new();
-        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
         let items = self.array_of_tables(v, "cookie");
         self.broken.cookies = !matches!(v.get_ref(), DeValue::Array(_));
         for (i, item) in items.into_iter().enumerate() {
@@ -90,12 +90,19 @@ impl Checker<'_> {
                         .unwrap_or_default()
                         .trim_start_matches('.')
                         .to_ascii_lowercase();
-                    let key = (raw.clone(), same_domain);
+                    // A cookie and a storage key may share a name (UET keeps `_uetsid` in
+                    // both): they are two things, each declared once.
+                    let kind = s
+                        .get("kind")
+                        .and_then(|v| v.get_ref().as_str())
+                        .unwrap_or("cookie");
+                    let key = (raw.clone(), same_domain, kind.to_owned());
                     let line = self.src[..span.start].matches('\n').count() + 1;
                     if let Some(first) = seen.insert(key, line) {
+                        let what = Kind::parse(kind).map_or("entry", Kind::noun);
                         self.error(
                             &span,
-                            format!("cookie \"{raw}\" is declared twice for the same domain (first on line {first}); merge the two entries or give each its domain"),
+                            format!("{what} \"{raw}\" is declared twice for the same domain (first on line {first}); merge the two entries or give each its domain"),
                         );
                         return None;
                     }

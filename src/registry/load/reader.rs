@@ -68,17 +68,8 @@ impl<'t, 'a> Section<'t, 'a> {
 
 impl Checker<'_> {
     fn at(&mut self, severity: Severity, span: &Range<usize>, message: String) {
-        let offset = span.start.min(self.src.len());
-        let before = &self.src[..self.src.floor_char_boundary(offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        self.diags.push(Diagnostic {
-            severity,
-            line,
-            column,
-            message,
-        });
+        self.diags
+            .push(Diagnostic::at(self.src, span.start, severity, message));
     }
 
     pub(super) fn error(&mut self, span: &Range<usize>, message: impl Into<String>) {

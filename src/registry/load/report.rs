@@ -19,6 +19,23 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// A problem at byte `offset` of `src`, located by line and by column in characters.
+    pub(crate) fn at(src: &str, offset: usize, severity: Severity, message: String) -> Diagnostic {
+        let offset = offset.min(src.len());
+        let before = &src[..src.floor_char_boundary(offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        Diagnostic {
+            severity,
+            line,
+            column,
+            message,
+        }
+    }
+}
+
 /// Every problem of one file, printable as `file:line:col: message` lines.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -37,6 +54,12 @@ impl Report {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// Adds problems found by a later pass, keeping the report in the file's order.
+    pub(crate) fn add(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
+        self.diagnostics.extend(more);
+        self.diagnostics.sort_by_key(|d| (d.line, d.column));
     }
 }
 
