@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::admin_token::{AdminToken, AdminTokenError};
+use crate::logging::{LogFormat, fatal};
 use crate::rate_limit::RateLimit;
 use crate::registry::{self, LoadError};
 use crate::retention::DEFAULT_RETENTION_DAYS;
-use crate::settings::{DEFAULT_CONNECTIONS_PER_ADDRESS, Settings};
+use crate::settings::{DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_SHUTDOWN_TIMEOUT, Settings};
 use crate::startup::Application;
 use crate::store::{ExportError, ExportFormat, Exporter, Store, TimeRange};
 
@@ -18,6 +19,16 @@ use crate::store::{ExportError, ExportFormat, Exporter, Store, TimeRange};
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// How the log on stderr is written: text for a person, json (one object a line) for a
+    /// log pipeline.
+    #[arg(
+        long,
+        global = true,
+        env = "CONSENTRY_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -111,6 +122,14 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "CONSENTRY_WORKERS")]
     workers: Option<usize>,
+    /// Serve GET /metrics without the admin token on this address of its own (127.0.0.1:9090);
+    /// only the scraper should reach it. Without it, /metrics is on the main port behind the
+    /// admin token.
+    #[arg(long, env = "CONSENTRY_METRICS_BIND")]
+    metrics_bind: Option<String>,
+    /// Seconds a stop (SIGTERM, SIGINT) waits for the requests in flight before cutting them.
+    #[arg(long, env = "CONSENTRY_SHUTDOWN_TIMEOUT", default_value_t = DEFAULT_SHUTDOWN_TIMEOUT.as_secs())]
+    shutdown_timeout: u64,
 }
 
 /// `consentry` alone is `consentry serve` with its defaults (and the environment).
@@ -121,6 +140,10 @@ struct ServeOnly {
 }
 
 impl Cli {
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
+
     pub fn run(self) -> ExitCode {
         match self.command {
             None => serve(ServeOnly::parse_from(["consentry"]).args),
@@ -182,6 +205,8 @@ impl ServeArgs {
             None => Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
         };
         settings.workers = self.workers.filter(|n| *n > 0);
+        settings.metrics_bind = self.metrics_bind.filter(|a| !a.is_empty());
+        settings.shutdown_timeout = std::time::Duration::from_secs(self.shutdown_timeout.max(1));
         if let Some(bad) = self.scan.iter().find(|u| !crate::scan::is_start_url(u)) {
             return Err(ServeArgsError::ScanUrl(bad.clone()));
         }
@@ -199,7 +224,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     let settings = match args.settings() {
         Ok(settings) => settings,
         Err(e) => {
-            eprintln!("consentry: {e}");
+            fatal(&e);
             return ExitCode::FAILURE;
         }
     };
@@ -211,6 +236,16 @@ fn serve(args: ServeArgs) -> ExitCode {
         println!("  cookie policy  {base}/cookie-policy");
         println!("  banner script  {base}/banner.js");
         println!("  registry JSON  {base}/api/v1/registry");
+        match app.metrics_port() {
+            Some(port) => println!(
+                "  metrics        http://{}/metrics",
+                display_addr(settings.metrics_bind.as_deref().unwrap_or_default(), port)
+            ),
+            None if settings.admin_token.is_some() => {
+                println!("  metrics        {base}/metrics (admin token)")
+            }
+            None => {}
+        }
         if settings.admin_token.is_some() {
             println!("  admin          {base}/admin");
         } else {
@@ -221,7 +256,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("consentry: {e}");
+            fatal(&e);
             ExitCode::FAILURE
         }
     }
@@ -315,7 +350,8 @@ fn export(args: &ExportArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let store = match Store::open(&args.data) {
+    // Nobody scrapes a command that ends when its export does: its measurements go unread.
+    let store = match Store::open(&args.data, &crate::telemetry::Metrics::new()) {
         Ok(store) => store,
         Err(e) if e.is_locked() => {
             eprintln!(

@@ -31,7 +31,7 @@ use actix_web::{HttpMessage, ResponseError};
 use futures_util::Stream;
 
 use crate::error::AppError;
-use crate::routes::consents::client_key;
+use crate::proxies::client_key;
 
 /// Open connections per client (`client_key`: an IPv4 address or an IPv6 /64).
 #[derive(Clone, Debug)]
@@ -40,6 +40,8 @@ pub(crate) struct ConnectionLimit {
     open: Arc<Mutex<HashMap<IpAddr, u32>>>,
     /// The whole 429 answer, written to a refused connection as it is accepted.
     refusal: Bytes,
+    /// Counts the connections refused.
+    refused: metrics::Counter,
 }
 
 /// Kept with an admitted connection's data for as long as the connection lives; its drop
@@ -54,11 +56,13 @@ struct Slot {
 struct Refused(u32);
 
 impl ConnectionLimit {
-    pub(crate) fn new(per_address: u32) -> ConnectionLimit {
+    /// `refused` counts the connections refused at accept.
+    pub(crate) fn new(per_address: u32, refused: metrics::Counter) -> ConnectionLimit {
         ConnectionLimit {
             per_address,
             open: Arc::default(),
             refusal: refusal(per_address),
+            refused,
         }
     }
 
@@ -84,6 +88,7 @@ impl ConnectionLimit {
             return;
         }
         drop(open);
+        self.refused.increment(1);
         // The answer comes before any request, so a client learns why (a new socket's send
         // buffer takes it whole; a short write only shortens the answer). Shut both ways, the
         // connection ends as soon as its worker polls it: it reads the end at once.

@@ -63,7 +63,8 @@ impl AppError {
         }
     }
 
-    fn code(&self) -> &'static str {
+    /// The stable kebab-case code clients get in `error`, and metrics count refusals by.
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             AppError::NotFound(_) => "not-found",
             AppError::BadRequest { code, .. } => code,
@@ -103,10 +104,15 @@ impl AppError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// Every error answer: `{"error", "message"}`, and `field` when one field or parameter is to
+/// blame.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody<'a> {
+    /// A stable kebab-case code (`unknown-shown`, `store-unavailable`, …).
     error: &'a str,
+    /// What was wrong, for a person.
     message: String,
+    /// The field or query parameter to fix.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
 }
@@ -161,7 +167,7 @@ impl ResponseError for AppError {
         ) {
             res.force_close();
         }
-        res.json(Body {
+        res.json(ErrorBody {
             error: self.code(),
             message: self.to_string(),
             field,

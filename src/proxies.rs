@@ -6,6 +6,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
+use actix_web::HttpRequest;
+use actix_web::http::header::HeaderMap;
+
 /// An address or a network in CIDR form (`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Network {
@@ -94,6 +97,59 @@ impl Forwarding {
             (Some(proxies), Some(peer)) => proxies.iter().any(|p| p.contains(peer.ip())),
             _ => false,
         }
+    }
+}
+
+/// The client's address: the peer, or, behind a trusted proxy, the entry that proxy wrote: the
+/// last `X-Forwarded-For` entry, across repeated headers. Every earlier entry is the client's to
+/// forge, so a last entry that cannot be read (`unknown`, an obfuscated id) gives the peer, never
+/// an earlier one. IPv4-mapped IPv6 addresses (every IPv4 peer of a dual-stack `[::]` socket,
+/// a proxy that writes `::ffff:a.b.c.d`) are unwrapped here, once, for the rate limit and the
+/// record alike: left mapped, every IPv4 client would share one IPv6 /64.
+pub(crate) fn client_ip(req: &HttpRequest, forwarding: &Forwarding) -> Option<IpAddr> {
+    forwarded_or_peer(req.headers(), req.peer_addr(), forwarding)
+}
+
+pub(crate) fn forwarded_or_peer(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    forwarding: &Forwarding,
+) -> Option<IpAddr> {
+    let forwarded = forwarding
+        .trusts(peer)
+        .then(|| headers.get_all("x-forwarded-for").last())
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(forwarded_entry);
+    forwarded
+        .or(peer.map(|p| p.ip()))
+        .map(|ip| ip.to_canonical())
+}
+
+/// One `X-Forwarded-For` entry in the forms proxies write: `192.0.2.1`, `192.0.2.1:5678`,
+/// `2001:db8::1`, `[2001:db8::1]` and `[2001:db8::1]:443`, with spaces around.
+fn forwarded_entry(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            let inner = entry.strip_prefix('[')?.strip_suffix(']')?;
+            inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+        })
+}
+
+/// What one client is counted as: an IPv4 address, or an IPv6 /64 (what one subscriber usually
+/// holds, so an address of its own costs a client nothing).
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::registry::{self, Loaded};
 use crate::served::{Live, Served};
 use crate::store::{Store, StoreError};
+use crate::telemetry::{Metrics, ReloadOutcome};
 
 /// Watches the registry file while it lives; dropping it stops the reloads (the watcher's
 /// thread ends with it).
@@ -10,11 +11,12 @@ pub(crate) struct ReloadGuard {
     _watcher: notify::RecommendedWatcher,
 }
 
-/// Reloads `live` from its file after each edit, archiving the new snapshots in `store` first.
-pub(crate) fn start(live: &Live, store: &Store) -> notify::Result<ReloadGuard> {
+/// Reloads `live` from its file after each edit, archiving the new snapshots in `store` first;
+/// each outcome is counted in `metrics`.
+pub(crate) fn start(live: &Live, store: &Store, metrics: &Metrics) -> notify::Result<ReloadGuard> {
     let path = live.path().to_path_buf();
-    let (live, store) = (live.clone(), store.clone());
-    let watcher = registry::watch(&path, move || reload(&live, &store))?;
+    let (live, store, metrics) = (live.clone(), store.clone(), metrics.clone());
+    let watcher = registry::watch(&path, move || metrics.reload(reload(&live, &store)))?;
     Ok(ReloadGuard { _watcher: watcher })
 }
 
@@ -29,7 +31,7 @@ pub(crate) fn archive(store: &Store, served: &Served) -> Result<(), StoreError> 
 }
 
 /// Applies an edit of the registry file; a broken edit is logged and the last good one stays.
-fn reload(live: &Live, store: &Store) {
+fn reload(live: &Live, store: &Store) -> ReloadOutcome {
     let loaded = match registry::load_file(live.path()) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -38,19 +40,20 @@ fn reload(live: &Live, store: &Store) {
                 "registry edit rejected, still serving revision {serving}: {}",
                 one_line(&e)
             );
-            return;
+            return ReloadOutcome::Rejected;
         }
     };
     log_warnings(&loaded);
     let served = Served::build(loaded.registry);
     if let Err(e) = archive(store, &served) {
         tracing::error!(error = %e, "cannot archive the new registry's snapshots; still serving the last good one");
-        return;
+        return ReloadOutcome::Failed;
     }
     let before = live.get().registry.revision.clone();
     let after = served.registry.revision.clone();
     live.replace(served);
     tracing::info!(%before, %after, "registry reloaded");
+    ReloadOutcome::Applied
 }
 
 pub(crate) fn log_warnings(loaded: &Loaded) {

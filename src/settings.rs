@@ -39,6 +39,11 @@ pub struct Settings {
     /// Connections one client address (IPv6 by /64) may hold open; `None` switches the ceiling
     /// off. Counted by peer address, so behind a proxy it counts the proxy's connections.
     pub connections_per_address: Option<u32>,
+    /// `/metrics` without the admin token on a listener of its own (`127.0.0.1:9090`); `None`
+    /// leaves it behind the token on the main port only.
+    pub metrics_bind: Option<String>,
+    /// How long a stop (SIGTERM, SIGINT) waits for the requests in flight before cutting them.
+    pub shutdown_timeout: Duration,
     /// `--scan URL`: scan the site on a schedule in the background (off by default).
     pub scan: Option<crate::scan::ScanSchedule>,
 }
@@ -50,6 +55,9 @@ pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 64;
 pub const DEFAULT_EXPORT_STALL: Duration = Duration::from_secs(30);
 /// See `Settings::body_timeout`: a real decision is a few hundred bytes.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// See `Settings::shutdown_timeout`: a post whose body takes the whole `DEFAULT_BODY_TIMEOUT`
+/// to arrive still gets its flush and its answer; under systemd's 90 s stop timeout.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Settings {
     /// The defaults, serving `config` with `data` on `bind`; the admin surface closed.
@@ -69,6 +77,8 @@ impl Settings {
             export_stall: DEFAULT_EXPORT_STALL,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
+            metrics_bind: None,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             scan: None,
         }
     }

@@ -13,8 +13,10 @@ use crate::reload::{self, ReloadGuard};
 use crate::retention::{self, RetentionError};
 use crate::served::{Live, Served};
 use crate::settings::Settings;
+use crate::shutdown::StopSignals;
 use crate::state::State;
 use crate::store::{Store, StoreError};
+use crate::telemetry::{Limit, Metrics};
 use crate::upkeep::UpkeepGuard;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,11 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// `--metrics-bind`'s listener: its port and its server.
+    metrics: Option<(u16, Server)>,
+    /// Flushed once the servers have stopped.
+    store: Store,
+    shutdown_timeout: Duration,
     /// The background tasks of this service; dropped with it, which stops them.
     _upkeep: Upkeep,
 }
@@ -53,7 +60,18 @@ struct Upkeep {
     _reload: ReloadGuard,
     _purge: UpkeepGuard,
     _limiter: Option<UpkeepGuard>,
+    _metrics: UpkeepGuard,
     _scan: Option<UpkeepGuard>,
+}
+
+fn bind(addr: &str) -> Result<(TcpListener, std::net::SocketAddr), StartError> {
+    let failed = |source| StartError::Bind {
+        addr: addr.to_owned(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).map_err(failed)?;
+    let address = listener.local_addr().map_err(failed)?;
+    Ok((listener, address))
 }
 
 impl Application {
@@ -63,31 +81,27 @@ impl Application {
         let loaded = registry::load_file(&settings.config)?;
         reload::log_warnings(&loaded);
         // Bound before the store opens: a service that cannot listen leaves no data folder.
-        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
-            addr: settings.bind.clone(),
-            source,
-        })?;
-        let address = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: settings.bind.clone(),
-            source,
-        })?;
+        let (listener, address) = bind(&settings.bind)?;
+        let metrics_listener = settings.metrics_bind.as_deref().map(bind).transpose()?;
         let port = address.port();
-        let store = Store::open(&settings.data)?;
+        let metrics = Metrics::new();
+        let store = Store::open(&settings.data, &metrics)?;
         let served = Served::build(loaded.registry);
         reload::archive(&store, &served)?;
         let revision = served.registry.revision.clone();
         let live = Live::new(settings.config.clone(), served);
 
-        let reload = reload::start(&live, &store).map_err(|source| StartError::Watch {
-            path: settings.config.display().to_string(),
-            source,
-        })?;
+        let reload =
+            reload::start(&live, &store, &metrics).map_err(|source| StartError::Watch {
+                path: settings.config.display().to_string(),
+                source,
+            })?;
 
         let workers = settings.workers;
         let forwarding = settings.forwarding();
         let limit = settings
             .rate_limit
-            .map(|l| crate::routes::consents::rate_limit(l, forwarding.clone()));
+            .map(|l| l.limiter(forwarding.clone(), metrics.rate_limited(Limit::Requests)));
         let purge = retention::start_purge(&store, settings.retention, settings.purge_every)
             .map_err(StartError::Upkeep)?;
         let limiter = limit
@@ -95,9 +109,10 @@ impl Application {
             .map(rate_limit::start_cleanup)
             .transpose()
             .map_err(StartError::Upkeep)?;
-        let connections = settings
-            .connections_per_address
-            .map(crate::connections::ConnectionLimit::new);
+        let metrics_upkeep = metrics.start_upkeep().map_err(StartError::Upkeep)?;
+        let connections = settings.connections_per_address.map(|n| {
+            crate::connections::ConnectionLimit::new(n, metrics.rate_limited(Limit::Connections))
+        });
         let scan = settings.scan.clone().map(|schedule| {
             let latest = std::sync::Arc::new(crate::scan::Latest::default());
             (schedule, latest)
@@ -113,13 +128,15 @@ impl Application {
         let admin_open = settings.admin_token.is_some();
         let state = web::Data::new(State {
             live,
-            store,
+            store: store.clone(),
             admin_token: settings.admin_token,
             forwarding,
             export_stall: settings.export_stall,
             body_timeout: settings.body_timeout,
+            metrics: metrics.clone(),
             scan: scan.map(|(_, latest)| latest),
         });
+        let shutdown_secs = settings.shutdown_timeout.as_secs().max(1);
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -159,6 +176,9 @@ impl Application {
         .client_request_timeout(Duration::from_secs(5))
         .keep_alive(Duration::from_secs(5))
         .client_disconnect_timeout(Duration::from_secs(1))
+        // `StopSignals` stops the service, SIGINT gracefully too (actix would cut it short).
+        .disable_signals()
+        .shutdown_timeout(shutdown_secs)
         .listen(listener)
         .map_err(|source| StartError::Bind {
             addr: format!("port {port}"),
@@ -167,6 +187,28 @@ impl Application {
         if let Some(n) = workers {
             server = server.workers(n);
         }
+        let metrics_server = metrics_listener
+            .map(|(listener, address)| {
+                let metrics = metrics.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(web::Data::new(metrics.clone()))
+                        .configure(crate::routes::metrics::configure_listener)
+                        .default_service(web::to(crate::routes::not_found))
+                })
+                // A scrape a few times a minute needs no more.
+                .workers(1)
+                .disable_signals()
+                .shutdown_timeout(shutdown_secs)
+                .listen(listener)
+                .map_err(|source| StartError::Bind {
+                    addr: address.to_string(),
+                    source,
+                })?;
+                tracing::info!("metrics: listening on {address}");
+                Ok::<_, StartError>((address.port(), server.run()))
+            })
+            .transpose()?;
         // What an operator checks first: which file, which revision, which folder, where.
         tracing::info!(
             "started: listening on {address}, registry {} (revision {revision}), store {}",
@@ -176,10 +218,14 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            metrics: metrics_server,
+            store,
+            shutdown_timeout: settings.shutdown_timeout,
             _upkeep: Upkeep {
                 _reload: reload,
                 _purge: purge,
                 _limiter: limiter,
+                _metrics: metrics_upkeep,
                 _scan: scanning,
             },
         })
@@ -189,11 +235,40 @@ impl Application {
         self.port
     }
 
+    /// The port of `--metrics-bind`'s listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
+    /// Serves until SIGTERM or SIGINT (see `shutdown`), then flushes the store.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application {
-            server, _upkeep, ..
+            server,
+            metrics,
+            store,
+            shutdown_timeout,
+            _upkeep,
+            ..
         } = self;
+        let metrics = metrics.map(|(_, server)| server);
+        let handles = std::iter::once(server.handle())
+            .chain(metrics.as_ref().map(Server::handle))
+            .collect();
+        let signals = StopSignals::listen()?;
+        actix_web::rt::spawn(signals.stop_on_signal(handles, shutdown_timeout.as_secs().max(1)));
+        // A server runs while polled: the metrics listener on a task of its own.
+        let metrics = metrics.map(|server| (server.handle(), actix_web::rt::spawn(server)));
         let result = server.await;
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
+        // Every answered post is durable already; this covers the store's own writes (a probe,
+        // a purge) and says so in the log.
+        match store.flush().await {
+            Ok(()) => tracing::info!("stopped: the store is flushed"),
+            Err(e) => tracing::error!(error = %e, "stopped, but the last flush failed"),
+        }
         drop(_upkeep);
         result
     }

@@ -6,6 +6,7 @@ use crate::admin_token::AdminToken;
 use crate::proxies::Forwarding;
 use crate::served::Live;
 use crate::store::Store;
+use crate::telemetry::Metrics;
 
 pub(crate) struct State {
     /// The registry being served, swapped whole on a good reload.
@@ -19,6 +20,8 @@ pub(crate) struct State {
     pub(crate) export_stall: Duration,
     /// The longest a consent body may take to arrive.
     pub(crate) body_timeout: Duration,
+    /// What `/metrics` shows; requests and consent posts are counted into it.
+    pub(crate) metrics: Metrics,
     /// The latest scheduled scan, when the service was started with `--scan`.
     pub(crate) scan: Option<std::sync::Arc<crate::scan::Latest>>,
 }

@@ -73,7 +73,19 @@ impl DecisionError {
 }
 
 /// What the visitor did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Action {
     AcceptAll,
@@ -127,16 +139,32 @@ const DECISION_FIELDS: [&str; 8] = [
 
 /// A decision as posted (CONTRACT §4.3), parsed but not yet checked against a snapshot.
 /// Serialized, it is the body it was parsed from in canonical form (what property tests
-/// parse again).
-#[derive(Debug, PartialEq, Serialize)]
+/// parse again); its schema is the body's in the OpenAPI document. No other field is accepted.
+#[derive(Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(
+    description = "A decision as the banner posts it (CONTRACT §4.3); no other field is \
+    accepted, and none may be given twice."
+)]
 pub(crate) struct Decision {
+    /// The visitor's id from an earlier decision (22 to 64 URL-safe characters); without it
+    /// the service makes one.
+    #[schema(value_type = Option<String>)]
     pub(super) consent_id: Option<ConsentId>,
+    /// The banner's name for this decision (22 to 64 URL-safe characters): a post repeating it
+    /// under the same `consent_id` is answered with the stored record.
+    #[schema(value_type = Option<String>)]
     pub(super) decision_id: Option<DecisionId>,
+    /// The registry revision the visitor saw.
     pub(super) revision: String,
+    /// The hash of what the banner displayed, as `banner.js` was served.
     pub(super) shown: String,
+    /// The granted category ids.
+    #[schema(value_type = Vec<String>)]
     pub(super) accepted: BTreeSet<String>,
     pub(super) action: Action,
     pub(super) language: Option<String>,
+    /// The page the decision was made on; kept as origin and path.
+    #[schema(value_type = Option<String>)]
     pub(super) page: Option<Page>,
 }
 
@@ -202,6 +230,10 @@ impl Decision {
     /// The snapshot the visitor saw, to be looked up before the record is made.
     pub(crate) fn shown(&self) -> &str {
         &self.shown
+    }
+
+    pub(crate) fn action(&self) -> Action {
+        self.action
     }
 }
 

@@ -82,15 +82,22 @@ pub(crate) struct RequestFacts {
 
 /// The stored evidence of one decision (CONTRACT §4.3), plus `sec_gpc`: whether the browser sent
 /// the Global Privacy Control header with it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(
+    description = "A stored decision, the evidence of consent (CONTRACT §4.3), as it was \
+    acknowledged, byte for byte."
+)]
 pub(crate) struct ConsentRecord {
+    #[schema(value_type = String)]
     pub consent_id: ConsentId,
     #[serde(with = "millis")]
+    #[schema(value_type = String, format = DateTime)]
     pub recorded_at: OffsetDateTime,
     pub revision: String,
     pub shown: String,
-    /// Every category of the revision, in the registry's order.
+    /// Every category of the revision, in the registry's order: granted or not.
     #[serde(with = "ordered_map")]
+    #[schema(value_type = std::collections::BTreeMap<String, bool>)]
     pub categories: Vec<(String, bool)>,
     pub action: Action,
     pub language: String,
@@ -98,6 +105,7 @@ pub(crate) struct ConsentRecord {
     pub user_agent: Option<String>,
     pub ip_prefix: Option<String>,
     #[serde(with = "millis")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
     #[serde(default)]
     pub sec_gpc: bool,
@@ -206,7 +214,7 @@ fn truncate_user_agent(mut ua: String) -> String {
 }
 
 /// The network an address belongs to, never the address: IPv4 /24, IPv6 /48. IPv4-mapped
-/// addresses arrive unwrapped, by `routes::consents::client_ip`.
+/// addresses arrive unwrapped, by `proxies::client_ip`.
 pub(crate) fn ip_prefix(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {

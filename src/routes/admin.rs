@@ -4,7 +4,7 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError, Route, web};
 use askama::Template;
@@ -13,8 +13,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
+use super::Access::{Admin, Dashboard};
+use super::Endpoint;
 use crate::consent::ConsentId;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::state::State;
 use crate::store::{ExportFormat, StatsDays, TimeRange};
 
@@ -49,7 +51,7 @@ async fn require_token(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
-fn guarded(route: Route) -> Route {
+pub(super) fn guarded(route: Route) -> Route {
     route.wrap(from_fn(require_token))
 }
 
@@ -59,14 +61,27 @@ fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
     Ok(web::Query::<T>::from_query(req.query_string())?.into_inner())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
+    /// First day (2026-11-01) or time (RFC 3339) to include.
     since: Option<String>,
+    /// Last day to include (the whole day), or a time to stop before.
     until: Option<String>,
+    /// `ndjson` (the default) or `csv`.
     format: Option<String>,
 }
 
 /// Every record in the range, streamed in time order.
+#[utoipa::path(get, path = "/api/v1/admin/consents", tag = "admin", security(("admin_token" = [])),
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "The records, oldest first: NDJSON (the stored bytes) or CSV",
+            content((String = "application/x-ndjson"), (String = "text/csv"))),
+        (status = 400, description = "A bad date, range or format", body = ErrorBody),
+        (status = 401, description = "No valid admin token", body = ErrorBody),
+        (status = 404, description = "No admin token is configured", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let query: ExportQuery = query(&req)?;
@@ -101,13 +116,23 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
         .streaming(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatsQuery {
     /// Text, so that `days=abc` is refused naming `days`.
     days: Option<String>,
 }
 
 /// Decisions per day over the last `days` days (today included), and the share granted.
+#[utoipa::path(get, path = "/api/v1/admin/stats", tag = "admin", security(("admin_token" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Decisions per day and the share granted per category",
+            body = crate::store::Stats),
+        (status = 400, description = "`days` is not 1 to 3,660", body = ErrorBody),
+        (status = 401, description = "No valid admin token", body = ErrorBody),
+        (status = 404, description = "No admin token is configured", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let query: StatsQuery = query(&req)?;
@@ -120,6 +145,17 @@ async fn stats(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse
 
 /// Erases one visitor's records (GDPR Art. 17); `204` whether or not there were any, with
 /// their number in `Consentry-Erased`.
+#[utoipa::path(delete, path = "/api/v1/admin/consents/{consent_id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("consent_id" = String, Path, description = "The visitor's id")),
+    responses(
+        (status = 204, description = "Every record of the visitor is erased, durably",
+            headers(("Consentry-Erased" = u64, description = "How many records were erased"))),
+        (status = 400, description = "A malformed id", body = ErrorBody),
+        (status = 401, description = "No valid admin token", body = ErrorBody),
+        (status = 404, description = "No admin token is configured", body = ErrorBody),
+        (status = 503, description = "The store refused the erasure", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn erase(path: web::Path<String>, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let id = ConsentId::parse(&path)?;
@@ -131,6 +167,15 @@ async fn erase(path: web::Path<String>, state: web::Data<State>) -> Result<HttpR
 }
 
 /// The banner configuration and texts a record's `shown` names, byte for byte as archived.
+#[utoipa::path(get, path = "/api/v1/admin/snapshots/{shown}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("shown" = String, Path, description = "A record's `shown` hash")),
+    responses(
+        (status = 200, description = "The banner configuration as served", body = Object),
+        (status = 401, description = "No valid admin token", body = ErrorBody),
+        (status = 404, description = "No snapshot with this hash, or no admin token is configured",
+            body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn snapshot(
     path: web::Path<String>,
@@ -150,12 +195,25 @@ async fn snapshot(
         .body(json))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ScanQuery {
+    /// `json` (the default) or `html`.
     format: Option<String>,
 }
 
 /// The latest scheduled scan: the JSON of CONTRACT §5, or with `?format=html` the report page.
+#[utoipa::path(get, path = "/api/v1/admin/scan", tag = "admin", security(("admin_token" = [])),
+    params(ScanQuery),
+    responses(
+        (status = 200, description = "The latest scan's report (CONTRACT §5): JSON, or the HTML \
+            page", content((Object = "application/json"), (String = "text/html"))),
+        (status = 400, description = "A format other than json or html", body = ErrorBody),
+        (status = 401, description = "No valid admin token", body = ErrorBody),
+        (status = 404, description = "No scan is scheduled (`--scan`), the first has not \
+            finished, or no admin token is configured", body = ErrorBody),
+        (status = 502, description = "The latest scan failed (`scan-failed`)", body = ErrorBody),
+    ))]
 async fn scan(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let query: ScanQuery = query(&req)?;
     let html = match query.format.as_deref() {
@@ -201,6 +259,14 @@ async fn scan(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse,
 }
 
 /// The names visitors' pages reported that the live registry does not declare.
+#[utoipa::path(get, path = "/api/v1/admin/discoveries", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Per name, kind and host: first and last seen, times seen, \
+            example pages, the catalog's suggestion and ready-to-paste TOML", body = Object),
+        (status = 401, description = "No valid admin token", body = ErrorBody),
+        (status = 404, description = "No admin token is configured", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn discoveries(state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let found = state.store.discoveries().await?;
@@ -221,6 +287,13 @@ struct AdminPage {
 }
 
 /// The dashboard: a static page; its script asks for the token and reads the admin API.
+#[utoipa::path(get, path = "/admin", tag = "admin",
+    responses(
+        (status = 200, description = "The dashboard (it asks for the token)", body = String,
+            content_type = "text/html"),
+        (status = 404, description = "No admin token is configured: a page saying how to set one",
+            body = String, content_type = "text/html"),
+    ))]
 async fn dashboard(state: web::Data<State>) -> AdminPage {
     let served = state.live.get();
     let lang = served.registry.default_lang();
@@ -232,6 +305,12 @@ async fn dashboard(state: web::Data<State>) -> AdminPage {
     }
 }
 
+#[utoipa::path(get, path = "/admin/dashboard.js", tag = "admin",
+    responses(
+        (status = 200, description = "The dashboard's script", body = String,
+            content_type = "text/javascript"),
+        (status = 404, description = "No admin token is configured", body = ErrorBody),
+    ))]
 async fn dashboard_js() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
@@ -260,25 +339,37 @@ async fn closed_dashboard(state: web::Data<State>) -> impl Responder {
     .insert_header((header::CACHE_CONTROL, "no-store"))
 }
 
-/// The admin surface, registered only when a token is set: without one, every admin path but
-/// `/admin` (which explains itself) is simply unknown, 404 whatever the method or the query.
-/// The dashboard and its script carry no data and need no token; the API needs it.
-pub(crate) fn configure(cfg: &mut web::ServiceConfig, open: bool) {
-    if !open {
-        cfg.service(web::resource("/admin").route(web::route().to(closed_dashboard)));
-        return;
-    }
-    cfg.service(
-        web::scope("/api/v1/admin")
-            .service(web::resource("/consents").route(guarded(web::get().to(export))))
-            .service(web::resource("/stats").route(guarded(web::get().to(stats))))
-            .service(
-                web::resource("/consents/{consent_id}").route(guarded(web::delete().to(erase))),
-            )
-            .service(web::resource("/snapshots/{shown}").route(guarded(web::get().to(snapshot))))
-            .service(web::resource("/discoveries").route(guarded(web::get().to(discoveries))))
-            .service(web::resource("/scan").route(guarded(web::get().to(scan)))),
-    )
-    .service(web::resource("/admin").route(web::get().to(dashboard)))
-    .service(web::resource("/admin/dashboard.js").route(web::get().to(dashboard_js)));
+/// `/admin` while no token is set: every other admin path is then simply unknown, 404 whatever
+/// the method or the query.
+pub(super) fn configure_closed(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admin").route(web::route().to(closed_dashboard)));
 }
+
+/// The admin surface, registered only when a token is set (`routes::configure`). The dashboard
+/// and its script carry no data and need no token; the API and the metrics need it.
+pub(super) const ENDPOINTS: &[Endpoint] = &[
+    Endpoint::new(Method::GET, "/api/v1/admin/consents", Admin, |r| {
+        r.to(export)
+    }),
+    Endpoint::new(Method::GET, "/api/v1/admin/stats", Admin, |r| r.to(stats)),
+    Endpoint::new(
+        Method::DELETE,
+        "/api/v1/admin/consents/{consent_id}",
+        Admin,
+        |r| r.to(erase),
+    ),
+    Endpoint::new(Method::GET, "/api/v1/admin/snapshots/{shown}", Admin, |r| {
+        r.to(snapshot)
+    }),
+    Endpoint::new(Method::GET, "/api/v1/admin/scan", Admin, |r| r.to(scan)),
+    Endpoint::new(Method::GET, "/api/v1/admin/discoveries", Admin, |r| {
+        r.to(discoveries)
+    }),
+    Endpoint::new(Method::GET, "/metrics", Admin, |r| {
+        r.to(super::metrics::metrics)
+    }),
+    Endpoint::new(Method::GET, "/admin", Dashboard, |r| r.to(dashboard)),
+    Endpoint::new(Method::GET, "/admin/dashboard.js", Dashboard, |r| {
+        r.to(dashboard_js)
+    }),
+];

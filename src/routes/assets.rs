@@ -3,10 +3,17 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 
 const SITE_CSS: &str = include_str!("../../static/site.css");
 
+#[utoipa::path(get, path = "/static/{file}", tag = "pages",
+    params(("file" = String, Path, description = "site.css")),
+    responses(
+        (status = 200, description = "The stylesheet", body = String, content_type = "text/css"),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+        (status = 404, description = "No such file", body = ErrorBody),
+    ))]
 pub(crate) async fn asset(
     req: HttpRequest,
     file: web::Path<String>,

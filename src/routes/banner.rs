@@ -10,6 +10,13 @@ use crate::state::State;
 /// bytes), so a registry edit reaches visitors within minutes without redeploying the site.
 const CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=3600";
 
+#[utoipa::path(get, path = "/banner.js", tag = "pages",
+    responses(
+        (status = 200, description = "The banner script with every language's configuration \
+            (brotli or gzip by `Accept-Encoding`)", body = String, content_type = "text/javascript",
+            headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+    ))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn banner(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     let served = state.live.get();

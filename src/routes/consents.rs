@@ -1,76 +1,73 @@
 //! `POST /api/v1/consents` and `GET /api/v1/consents/{id}`: recording decisions and reading one
 //! visitor's back. Both are open to the registry's origins (CORS) and to the service's own pages.
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::{
-    Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
-};
-use actix_web::dev::ServiceRequest;
-use actix_web::http::header::{self, HeaderValue};
+use actix_governor::Governor;
+use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Condition;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
-use crate::consent::{ConsentId, ConsentRecord, Decision, RequestFacts, TermsError};
-use crate::error::AppError;
-use crate::proxies::Forwarding;
+use super::Access;
+use crate::consent::{Action, ConsentId, ConsentRecord, Decision, RequestFacts, TermsError};
+use crate::error::{AppError, ErrorBody};
+use crate::proxies::{Forwarding, client_ip};
+use crate::rate_limit::{ClientIp, Limiter, RateLimit};
 use crate::registry::Origin;
 use crate::state::State;
 use crate::store::{HistoryPage, Stored};
+use actix_governor::governor::middleware::NoOpMiddleware;
 
 /// Largest consent body accepted; a real decision is a few hundred bytes.
 pub(crate) const BODY_LIMIT: usize = 8 * 1024;
-
-/// The rate limiter's configuration (posts and history reads); built once at start-up so every
-/// worker shares its state.
-pub(crate) type RateLimit = GovernorConfig<ClientIp, NoOpMiddleware>;
-
-pub(crate) fn rate_limit(limit: crate::rate_limit::RateLimit, forwarding: Forwarding) -> RateLimit {
-    GovernorConfigBuilder::default()
-        .key_extractor(ClientIp { forwarding })
-        .requests_per_second(u64::from(limit.per_second.clamp(1, 1_000_000)))
-        .burst_size(limit.burst.max(1))
-        // Reading a history is public too: unlimited, it let one address probe ids as fast as
-        // it liked. One bucket per address for both, as a visitor does little of either.
-        .methods(vec![Method::POST, Method::GET])
-        .finish()
-        .expect("a quota of 1 to 10^6 per second with a burst of at least 1 is valid")
-}
 
 /// The consent surface with its CORS policy and, unless switched off, its rate limit.
 pub(crate) fn configure(
     cfg: &mut web::ServiceConfig,
     live: crate::served::Live,
-    limit: Option<&RateLimit>,
+    limit: Option<&Limiter>,
 ) {
     cfg.service(
-        web::scope("/api/v1/consents")
+        web::scope(SCOPE)
             .wrap(limited(limit))
             .wrap(cors(live))
-            // Method guards on routes, not resources: a wrong method is a 405 (routes::configure).
-            .service(web::resource("").route(web::post().to(record)))
-            .service(web::resource("/{consent_id}").route(web::get().to(decisions))),
+            .configure(|cfg| {
+                for (path, group) in super::by_path(ENDPOINTS.iter()) {
+                    let within = path.strip_prefix(SCOPE).unwrap_or(path);
+                    cfg.service(super::resource(within, &group));
+                }
+            }),
     );
 }
 
 /// The rate limit, unless switched off. Every scope wrapped with it counts against the same
 /// allowance per client: the limiter's state is shared, not copied.
-pub(super) fn limited(limit: Option<&RateLimit>) -> Condition<Governor<ClientIp, NoOpMiddleware>> {
+pub(super) fn limited(limit: Option<&Limiter>) -> Condition<Governor<ClientIp, NoOpMiddleware>> {
     let enabled = limit.is_some();
     let governor = match limit {
         Some(config) => Governor::new(config),
         // Never consulted: `Condition` skips it.
-        None => Governor::new(&rate_limit(
-            crate::rate_limit::RateLimit::DEFAULT,
-            Forwarding::off(),
-        )),
+        None => {
+            Governor::new(&RateLimit::DEFAULT.limiter(Forwarding::off(), metrics::Counter::noop()))
+        }
     };
     Condition::new(enabled, governor)
 }
+
+/// Where the consent surface lives; its CORS policy and rate limit wrap everything under it.
+const SCOPE: &str = "/api/v1/consents";
+
+pub(super) const ENDPOINTS: &[super::Endpoint] = &[
+    super::Endpoint::new(Method::POST, SCOPE, Access::Consent, |r| r.to(record)),
+    super::Endpoint::new(
+        Method::GET,
+        "/api/v1/consents/{consent_id}",
+        Access::Consent,
+        |r| r.to(decisions),
+    ),
+];
 
 /// CORS for the consent endpoints: the live registry's origins only, read per request so a
 /// reload takes effect at once.
@@ -92,26 +89,65 @@ fn allowed_by_registry(origins: &[Origin], origin: &str) -> bool {
         .any(|o| o.as_str().eq_ignore_ascii_case(origin))
 }
 
-/// Records one decision; `201` with the stored record once it is durable.
+/// Records one decision; `201` with the stored record once it is durable. Counted by action
+/// and outcome in the metrics.
+#[utoipa::path(post, path = "/api/v1/consents", tag = "consent",
+    request_body(description = "A decision as the banner posts it (CONTRACT §4.3), as \
+        `application/json` or `text/plain` (a simple request, with no CORS preflight)",
+        content((Decision = "application/json"), (Decision = "text/plain"))),
+    responses(
+        (status = 201, description = "Stored and durable", body = ConsentRecord,
+            headers(("Location" = String, description = "The visitor's history"))),
+        (status = 200, description = "A retry of a stored decision (same `consent_id` and \
+            `decision_id`): that record, nothing new stored", body = ConsentRecord),
+        (status = 400, description = "Not a decision, or one its snapshot refuses", body = ErrorBody),
+        (status = 403, description = "`Origin` missing or not one of the registry's origins",
+            body = ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = ErrorBody),
+        (status = 413, description = "A body over 8 KiB", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor text/plain", body = ErrorBody),
+        (status = 429, description = "Too many requests or connections from this address \
+            (`Retry-After`)", body = ErrorBody),
+        (status = 503, description = "The store refused the write; never stored", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn record(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<State>,
 ) -> Result<HttpResponse, AppError> {
-    check_origin(&req, &state)?;
-    check_content_type(&req)?;
-    let body = read_body(&req, payload, state.body_timeout, BODY_LIMIT).await?;
+    let mut action = None;
+    let answer = store_decision(&req, payload, &state, &mut action).await;
+    let outcome = match &answer {
+        Ok(res) if res.status() == StatusCode::CREATED => "created",
+        Ok(_) => "repeated",
+        Err(e) => e.code(),
+    };
+    state.metrics.consent_post(action, outcome);
+    answer
+}
+
+/// `record`'s work; `action` is set once the body is read as a decision.
+async fn store_decision(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &State,
+    action: &mut Option<Action>,
+) -> Result<HttpResponse, AppError> {
+    check_origin(req, state)?;
+    check_content_type(req)?;
+    let body = read_body(req, payload, state.body_timeout, BODY_LIMIT).await?;
     let decision = Decision::parse(&body)?;
+    *action = Some(decision.action());
     let terms = state
         .store
         .terms(decision.shown())
         .await?
         .ok_or(TermsError::UnknownShown)?;
     let facts = RequestFacts {
-        user_agent: header_str(&req, header::USER_AGENT).map(str::to_owned),
-        ip: client_ip(&req, &state.forwarding),
-        sec_gpc: header_str(&req, "sec-gpc").is_some_and(|v| v.trim() == "1"),
+        user_agent: header_str(req, header::USER_AGENT).map(str::to_owned),
+        ip: client_ip(req, &state.forwarding),
+        sec_gpc: header_str(req, "sec-gpc").is_some_and(|v| v.trim() == "1"),
         now: time::OffsetDateTime::now_utc(),
     };
     let record = ConsentRecord::new(decision, &terms, facts)?;
@@ -130,14 +166,26 @@ async fn record(
         .body(stored))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HistoryQuery {
+    /// The cursor of the next page, from the previous page's `Link`.
     after: Option<String>,
+    /// Records a page, 1 to 1,000 (default 100).
     limit: Option<String>,
 }
 
 /// One visitor's decisions, oldest first, a page at a time; `Link: <…>; rel="next"` names the
 /// next page while there is one.
+#[utoipa::path(get, path = "/api/v1/consents/{consent_id}", tag = "consent",
+    params(("consent_id" = String, Path, description = "The visitor's id"), HistoryQuery),
+    responses(
+        (status = 200, description = "The visitor's records, oldest first", body = [ConsentRecord],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` while more follow"))),
+        (status = 400, description = "A malformed id, cursor or limit", body = ErrorBody),
+        (status = 404, description = "No decisions under this id", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn decisions(
     path: web::Path<String>,
@@ -260,97 +308,4 @@ pub(super) async fn read_body(
 
 fn header_str(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// The client's address: the peer, or, behind a trusted proxy, the entry that proxy wrote: the
-/// last `X-Forwarded-For` entry, across repeated headers. Every earlier entry is the client's to
-/// forge, so a last entry that cannot be read (`unknown`, an obfuscated id) gives the peer, never
-/// an earlier one. IPv4-mapped IPv6 addresses (every IPv4 peer of a dual-stack `[::]` socket,
-/// a proxy that writes `::ffff:a.b.c.d`) are unwrapped here, once, for the rate limit and the
-/// record alike: left mapped, every IPv4 client would share one IPv6 /64.
-pub(crate) fn client_ip(req: &HttpRequest, forwarding: &Forwarding) -> Option<IpAddr> {
-    forwarded_or_peer(req.headers(), req.peer_addr(), forwarding)
-}
-
-fn forwarded_or_peer(
-    headers: &header::HeaderMap,
-    peer: Option<SocketAddr>,
-    forwarding: &Forwarding,
-) -> Option<IpAddr> {
-    let forwarded = forwarding
-        .trusts(peer)
-        .then(|| headers.get_all("x-forwarded-for").last())
-        .flatten()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(forwarded_entry);
-    forwarded
-        .or(peer.map(|p| p.ip()))
-        .map(|ip| ip.to_canonical())
-}
-
-/// One `X-Forwarded-For` entry in the forms proxies write: `192.0.2.1`, `192.0.2.1:5678`,
-/// `2001:db8::1`, `[2001:db8::1]` and `[2001:db8::1]:443`, with spaces around.
-fn forwarded_entry(entry: &str) -> Option<IpAddr> {
-    let entry = entry.trim();
-    entry
-        .parse::<IpAddr>()
-        .ok()
-        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
-        .or_else(|| {
-            let inner = entry.strip_prefix('[')?.strip_suffix(']')?;
-            inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
-        })
-}
-
-/// What one client is counted as: an IPv4 address, or an IPv6 /64 (what one subscriber usually
-/// holds, so an address of its own costs a client nothing).
-pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
-    }
-}
-
-/// Rate-limit key: the client address, by `client_key`.
-#[derive(Clone, Debug)]
-pub(crate) struct ClientIp {
-    pub(crate) forwarding: Forwarding,
-}
-
-impl KeyExtractor for ClientIp {
-    type Key = IpAddr;
-    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
-
-    fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
-        let ip = forwarded_or_peer(req.headers(), req.peer_addr(), &self.forwarding)
-            .ok_or_else(|| SimpleKeyExtractionError::new("cannot tell the client's address"))?;
-        Ok(client_key(ip))
-    }
-
-    fn exceed_rate_limit_response(
-        &self,
-        negative: &actix_governor::governor::NotUntil<
-            actix_governor::governor::clock::QuantaInstant,
-        >,
-        mut response: HttpResponseBuilder,
-    ) -> HttpResponse {
-        use actix_governor::governor::clock::{Clock, DefaultClock};
-        let wait = negative
-            .wait_time_from(DefaultClock::default().now())
-            .as_secs()
-            + 1;
-        response
-            .status(StatusCode::TOO_MANY_REQUESTS)
-            .insert_header((header::RETRY_AFTER, HeaderValue::from(wait)))
-            .json(serde_json::json!({
-                "error": "rate-limited",
-                "message": format!(
-                    "too many consent requests from this address; retry in {wait} s"
-                ),
-            }))
-    }
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, Responder, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::state::State;
 
 #[derive(Template, WebTemplate)]
@@ -31,6 +31,9 @@ struct CategoryView {
     title: String,
 }
 
+#[utoipa::path(get, path = "/", tag = "pages",
+    responses((status = 200, description = "A demo page that embeds the banner", body = String,
+        content_type = "text/html")))]
 pub(crate) async fn index(state: web::Data<State>) -> DemoPage {
     let served = state.live.get();
     let registry = &served.registry;
@@ -69,6 +72,9 @@ struct EmbedPage;
 const EMBED_CSP: &str = "default-src 'none'; style-src 'self'; frame-ancestors 'self'";
 
 /// The example embed that the demo's iframe loads once its category is granted.
+#[utoipa::path(get, path = "/demo/embed", tag = "pages",
+    responses((status = 200, description = "The demo's example embed", body = String,
+        content_type = "text/html")))]
 pub(crate) async fn embed() -> impl Responder {
     EmbedPage
         .customize()
@@ -80,6 +86,12 @@ const DEMO_JS: &str = include_str!("../../static/demo/demo.js");
 const DEMO_CSS: &str = include_str!("../../static/demo/demo.css");
 
 /// The demo's example tag and its own script and styles.
+#[utoipa::path(get, path = "/demo/{file}", tag = "pages",
+    params(("file" = String, Path, description = "example.js, demo.js or demo.css")),
+    responses(
+        (status = 200, description = "The file", body = String),
+        (status = 404, description = "No such file", body = ErrorBody),
+    ))]
 pub(crate) async fn asset(file: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (body, content_type) = match file.as_str() {
         "example.js" => (EXAMPLE_JS, "text/javascript; charset=utf-8"),

@@ -3,12 +3,12 @@
 //! posts, under the same rate limit (one allowance per client for both); of the request only the
 //! report is kept, never the client's address or user agent.
 
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::consents::{check_content_type, check_origin, cors, limited, read_body};
 use crate::discovery::Report;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::state::State;
 
 /// Largest report accepted: 50 names of up to 200 bytes, a page of up to 2,048 and a host.
@@ -17,18 +17,48 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub(crate) fn configure(
     cfg: &mut web::ServiceConfig,
     live: crate::served::Live,
-    limit: Option<&super::consents::RateLimit>,
+    limit: Option<&crate::rate_limit::Limiter>,
 ) {
     cfg.service(
-        web::scope("/api/v1/discoveries")
+        web::scope(SCOPE)
             .wrap(limited(limit))
             .wrap(cors(live))
-            .service(web::resource("").route(web::post().to(report))),
+            .configure(|cfg| {
+                for (path, group) in super::by_path(ENDPOINTS.iter()) {
+                    let within = path.strip_prefix(SCOPE).unwrap_or(path);
+                    cfg.service(super::resource(within, &group));
+                }
+            }),
     );
 }
 
+/// Where the discovery surface lives; the consent surface's CORS policy and rate limit wrap it.
+const SCOPE: &str = "/api/v1/discoveries";
+
+pub(super) const ENDPOINTS: &[super::Endpoint] = &[super::Endpoint::new(
+    Method::POST,
+    SCOPE,
+    super::Access::Consent,
+    |r| r.to(report),
+)];
+
 /// Counts each undeclared name of a report; `204`, or an error that says what to fix and leaves
 /// nothing stored.
+#[utoipa::path(post, path = "/api/v1/discoveries", tag = "consent",
+    request_body(description = "`{\"host\", \"page\", \"items\": [{\"name\", \"kind\"}]}`: \
+        the undeclared names a page holds, never a value (`[banner] discover = true`), as \
+        `application/json` or `text/plain`", content((Object = "application/json"),
+        (Object = "text/plain"))),
+    responses(
+        (status = 204, description = "Counted"),
+        (status = 400, description = "A report that is not one: a bad name, kind, host or page, \
+            or over 50 items; nothing of it kept", body = ErrorBody),
+        (status = 403, description = "`Origin` not one of the registry's origins, or `discover` \
+            is off", body = ErrorBody),
+        (status = 413, description = "A body over 16 KiB", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address (shared with consent \
+            posts)", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn report(
     req: HttpRequest,

@@ -5,17 +5,23 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::state::State;
 
-#[derive(Serialize)]
-struct GpcSupport {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct GpcSupport {
     gpc: bool,
     #[serde(rename = "lastUpdate", skip_serializing_if = "Option::is_none")]
     last_update: Option<String>,
 }
 
 /// Present only when the registry honours GPC.
+#[utoipa::path(get, path = "/.well-known/gpc.json", tag = "registry",
+    responses(
+        (status = 200, description = "Global Privacy Control is honoured", body = GpcSupport),
+        (status = 404, description = "The registry does not honour it (`honor_gpc = false`)",
+            body = ErrorBody),
+    ))]
 async fn gpc_json(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AppError> {
     let served = state.live.get();
     let site = &served.registry.site;
@@ -31,6 +37,7 @@ async fn gpc_json(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
         }))
 }
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/.well-known/gpc.json").route(web::get().to(gpc_json)));
-}
+pub(super) const ENDPOINTS: &[super::Endpoint] =
+    &[super::Endpoint::get("/.well-known/gpc.json", |r| {
+        r.to(gpc_json)
+    })];

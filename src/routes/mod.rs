@@ -8,6 +8,8 @@ mod demo;
 pub(crate) mod discoveries;
 mod gpc;
 mod health;
+pub(crate) mod metrics;
+mod openapi;
 mod policy;
 mod registry;
 
@@ -21,19 +23,130 @@ use actix_web::web;
 
 use crate::error::AppError;
 
-/// Methods are guards of routes, not of resources (as `#[get]` and `cfg.route` make them), so a
-/// wrong method on a known path reaches the resource and is answered 405 with `Allow`.
+/// Who may call a route, which decides what it is registered under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Anyone.
+    Public,
+    /// Anyone, cross-origin from the registry's origins only, under the consent rate limit
+    /// (`consents::configure`).
+    Consent,
+    /// The Bearer admin token; not registered at all while no token is configured.
+    Admin,
+    /// Anyone, but only while the admin surface is open: the dashboard and its script, which
+    /// carry no data.
+    Dashboard,
+}
+
+/// One route of the service. Every route is registered from these tables (`endpoints`), and
+/// the OpenAPI document is checked against them, so the two cannot drift apart.
+pub(crate) struct Endpoint {
+    pub(crate) method: Method,
+    /// The full path pattern, as actix matches it and metrics and logs name it.
+    pub(crate) path: &'static str,
+    pub(crate) access: Access,
+    /// Puts the handler on a route of `method`.
+    handler: fn(actix_web::Route) -> actix_web::Route,
+}
+
+impl Endpoint {
+    pub(crate) const fn new(
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: fn(actix_web::Route) -> actix_web::Route,
+    ) -> Endpoint {
+        Endpoint {
+            method,
+            path,
+            access,
+            handler,
+        }
+    }
+
+    pub(crate) const fn get(
+        path: &'static str,
+        handler: fn(actix_web::Route) -> actix_web::Route,
+    ) -> Endpoint {
+        Endpoint::new(Method::GET, path, Access::Public, handler)
+    }
+
+    /// The route, with the token guard when it needs one. Methods are guards of routes, not of
+    /// resources (as `#[get]` and `cfg.route` make them), so a wrong method on a known path
+    /// reaches the resource and is answered 405 with `Allow`.
+    fn route(&self) -> actix_web::Route {
+        let route = (self.handler)(web::method(self.method.clone()));
+        match self.access {
+            Access::Admin => admin::guarded(route),
+            _ => route,
+        }
+    }
+}
+
+/// The public pages and documents; the other surfaces keep their tables in their own files.
+const PUBLIC: &[Endpoint] = &[
+    Endpoint::get("/healthz", |r| r.to(health::healthz)),
+    Endpoint::get("/readyz", |r| r.to(health::readyz)),
+    Endpoint::get("/api/v1/registry", |r| r.to(registry::registry)),
+    Endpoint::get("/api/v1/openapi.json", |r| r.to(openapi::document)),
+    Endpoint::get("/cookie-policy", |r| r.to(policy::cookie_policy)),
+    Endpoint::get("/banner.js", |r| r.to(banner::banner)),
+    Endpoint::get("/", |r| r.to(demo::index)),
+    Endpoint::get("/demo/embed", |r| r.to(demo::embed)),
+    Endpoint::get("/demo/{file}", |r| r.to(demo::asset)),
+    Endpoint::get("/static/{file}", |r| r.to(assets::asset)),
+];
+
+/// Every route the service has with the admin surface open, in the order they are registered.
+pub(crate) fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
+    [
+        PUBLIC,
+        gpc::ENDPOINTS,
+        admin::ENDPOINTS,
+        consents::ENDPOINTS,
+        discoveries::ENDPOINTS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// `endpoints` grouped by path, in order of first appearance: one resource per path, with a
+/// route per method.
+pub(crate) fn by_path<'a>(
+    endpoints: impl Iterator<Item = &'a Endpoint>,
+) -> Vec<(&'static str, Vec<&'a Endpoint>)> {
+    let mut groups: Vec<(&'static str, Vec<&'a Endpoint>)> = Vec::new();
+    for endpoint in endpoints {
+        match groups.iter_mut().find(|(path, _)| *path == endpoint.path) {
+            Some((_, group)) => group.push(endpoint),
+            None => groups.push((endpoint.path, vec![endpoint])),
+        }
+    }
+    groups
+}
+
+/// `path`'s resource with a route for each of `group`.
+pub(crate) fn resource(path: &str, group: &[&Endpoint]) -> actix_web::Resource {
+    group
+        .iter()
+        .fold(web::resource(path), |resource, e| resource.route(e.route()))
+}
+
+/// Every route but the consent and discovery surfaces' (`consents::configure`,
+/// `discoveries::configure`); the admin routes only when
+/// `admin_open`, else `/admin` says how to open it.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig, admin_open: bool) {
-    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
-        .service(web::resource("/api/v1/registry").route(web::get().to(registry::registry)))
-        .service(web::resource("/cookie-policy").route(web::get().to(policy::cookie_policy)))
-        .service(web::resource("/banner.js").route(web::get().to(banner::banner)))
-        .service(web::resource("/").route(web::get().to(demo::index)))
-        .service(web::resource("/demo/embed").route(web::get().to(demo::embed)))
-        .service(web::resource("/demo/{file}").route(web::get().to(demo::asset)))
-        .service(web::resource("/static/{file}").route(web::get().to(assets::asset)))
-        .configure(|cfg| admin::configure(cfg, admin_open))
-        .configure(gpc::configure);
+    let served = |e: &&Endpoint| match e.access {
+        Access::Public => true,
+        Access::Admin | Access::Dashboard => admin_open,
+        Access::Consent => false,
+    };
+    for (path, group) in by_path(endpoints().filter(served)) {
+        cfg.service(resource(path, &group));
+    }
+    if !admin_open {
+        admin::configure_closed(cfg);
+    }
 }
 
 /// Unknown paths answer a JSON 404 like every other error.
@@ -121,9 +234,9 @@ pub(crate) async fn security_headers(
     Ok(res)
 }
 
-/// One structured line per request; never the client's address, cookies or tokens, and the
-/// route's pattern rather than its path, so that no consent id (`/api/v1/consents/{consent_id}`)
-/// outlives its erasure in the logs.
+/// One structured line and one measurement per request; never the client's address, cookies
+/// or tokens, and the route's pattern rather than its path, so that no consent id
+/// (`/api/v1/consents/{consent_id}`) outlives its erasure in the logs, nor becomes a metric.
 pub(crate) async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -137,7 +250,11 @@ pub(crate) async fn log_requests(
         .match_pattern()
         .unwrap_or_else(|| "(no route)".to_owned());
     let status = res.status().as_u16();
-    let micros = started.elapsed().as_micros() as u64;
+    let took = started.elapsed();
+    if let Some(state) = res.request().app_data::<web::Data<crate::state::State>>() {
+        state.metrics.request(&method, &route, status, took);
+    }
+    let micros = took.as_micros() as u64;
     if status >= 500 {
         tracing::warn!(%method, %route, status, micros, "request");
     } else {

@@ -35,11 +35,16 @@ struct LangLink {
     current: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct Query {
+    /// A language of the registry; else `Accept-Language`, else the default.
     lang: Option<String>,
 }
 
+#[utoipa::path(get, path = "/cookie-policy", tag = "pages", params(Query),
+    responses((status = 200, description = "The cookie-policy page", body = String,
+        content_type = "text/html")))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn cookie_policy(
     req: HttpRequest,

@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 use super::keys;
 use super::records::Stored;
 use super::{Shared, StoreError, Trees};
+use crate::telemetry::StoreOperation;
 
 /// How a waiter hears the outcome of the flush that covers its write.
 pub(crate) enum Waiter {
@@ -176,7 +177,10 @@ pub(crate) fn run_writer(shared: Weak<Shared>, rx: mpsc::Receiver<Write>) {
             return;
         };
         match shared.trees() {
-            Ok(trees) => apply(&shared, &trees, batch),
+            Ok(trees) => {
+                shared.metrics.batch(batch.len());
+                apply(&shared, &trees, batch)
+            }
             Err(_) => fail(batch, "it is recovering from a storage failure"),
         }
     }
@@ -232,6 +236,7 @@ fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
         ),
         Err(e) => {
             tracing::error!(error = %e, "cannot write consent records");
+            shared.metrics.error(StoreOperation::Write);
             shared.commit.break_down();
             fail(batch, "the storage refused the write");
         }
@@ -289,12 +294,8 @@ pub(crate) fn run_flusher(shared: Weak<Shared>) {
         let flushed = strong.trees().and_then(|t| Ok(t.db.flush()?));
         match flushed {
             Ok(bytes) => {
-                tracing::debug!(
-                    target,
-                    bytes,
-                    micros = started.elapsed().as_micros() as u64,
-                    "flushed"
-                );
+                let took = started.elapsed();
+                tracing::debug!(target, bytes, micros = took.as_micros() as u64, "flushed");
                 let done: Vec<Waiter> = {
                     let mut state = commit.lock();
                     state.flushed = state.flushed.max(target);
@@ -305,12 +306,14 @@ pub(crate) fn run_flusher(shared: Weak<Shared>) {
                         .count();
                     state.waiters.drain(..n).map(|(_, w)| w).collect()
                 };
+                strong.metrics.commit(done.len(), took);
                 for waiter in done {
                     waiter.answer(Ok(()));
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "flush failed; failing waiting writes and reopening the store");
+                strong.metrics.error(StoreOperation::Flush);
                 commit.break_down();
             }
         }
@@ -328,6 +331,9 @@ fn reopen(shared: &Arc<Shared>) {
             shared.install(trees);
             tracing::info!("consent store reopened after a storage failure");
         }
-        Err(e) => tracing::warn!(error = %e, "consent store still unavailable"),
+        Err(e) => {
+            shared.metrics.error(StoreOperation::Reopen);
+            tracing::warn!(error = %e, "consent store still unavailable");
+        }
     }
 }

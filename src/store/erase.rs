@@ -188,7 +188,7 @@ mod tests {
         let visitor = ConsentId::parse("lnp0k3b2_1111111111_2222222222_33").expect("an id");
         let stranger = record(OffsetDateTime::now_utc(), Action::AcceptAll, true);
         {
-            let store = Store::open(dir.path()).expect("opens");
+            let store = Store::open(dir.path(), &crate::telemetry::Metrics::new()).expect("opens");
             actix_web::rt::System::new().block_on(async {
                 for i in 0..(2 * BATCH + 10) {
                     let mut r = record(OffsetDateTime::now_utc(), Action::Custom, i % 2 == 0);
@@ -210,7 +210,7 @@ mod tests {
         // The flusher lets go of the old database within its 200 ms wait.
         let reopened = (0..50)
             .find_map(|_| {
-                Store::open(dir.path())
+                Store::open(dir.path(), &crate::telemetry::Metrics::new())
                     .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(50)))
                     .ok()
             })

@@ -39,13 +39,17 @@ pub(crate) use export::{ExportError, ExportFormat, Exporter, UnknownFormat};
 pub(crate) use history::{HistoryError, HistoryPage};
 pub(crate) use range::{RangeError, TimeRange};
 pub(crate) use records::Stored;
-pub(crate) use stats::{InvalidDays, StatsDays};
+pub(crate) use stats::{DayStats, InvalidDays, Stats, StatsDays};
 
 use crate::consent::Terms;
+use crate::telemetry::{Metrics, StoreMetrics, StoreOperation};
 
 /// Written in the data folder; a later release reads it to decide whether to migrate.
 const FORMAT_FILE: &str = "FORMAT";
 const FORMAT: &str = "consentry-store 1\n";
+
+/// The engine's name in metrics (`store="sled"`).
+const ENGINE: &str = "sled";
 
 /// sled's page cache. Records are written once and read rarely, so a small cache keeps the
 /// service's memory flat however many records it holds.
@@ -149,6 +153,8 @@ pub(crate) struct Shared {
     /// The last health probe: callers within `PROBE_EVERY` of it share it, so a flood of
     /// `/healthz` costs one durable write a second, not one each.
     probe: tokio::sync::Mutex<Option<Probe>>,
+    /// Batches, flushes and failures, for `/metrics`.
+    metrics: StoreMetrics,
 }
 
 /// How long a health probe's answer is shared.
@@ -244,7 +250,9 @@ impl Store {
             .unwrap_or(Err(StoreError::Unavailable("a storage task stopped")))
     }
 
-    pub(crate) fn open(dir: &Path) -> Result<Store, StoreError> {
+    /// Opens (or makes) the store in `dir`; it reports its batches, flushes and failures to
+    /// `metrics`.
+    pub(crate) fn open(dir: &Path, metrics: &Metrics) -> Result<Store, StoreError> {
         let folder = |source| StoreError::Folder {
             path: dir.to_path_buf(),
             source,
@@ -270,6 +278,7 @@ impl Store {
             terms: RwLock::new(HashMap::new()),
             days: Mutex::new(HashMap::new()),
             probe: tokio::sync::Mutex::new(None),
+            metrics: metrics.store(ENGINE),
         });
         shared.install(shared.open_trees(0).map_err(|e| lock::in_use(dir, e))?);
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
@@ -315,6 +324,7 @@ impl Store {
         // time, behind the lock), so a store that has recovered says so at once.
         *last = None;
         if let Err(e) = self.blocking(Store::check_writable).await {
+            self.shared.metrics.error(StoreOperation::Probe);
             tracing::warn!(error = %e, "health probe: the store refused a durable write");
             return Err(StoreError::unavailable("it refused a durable write"));
         }
@@ -324,6 +334,21 @@ impl Store {
         };
         *last = Some(probe);
         Ok(probe.stamp)
+    }
+
+    /// The engine's name, as metrics and `/readyz` give it.
+    pub(crate) fn engine(&self) -> &'static str {
+        ENGINE
+    }
+
+    /// Waits for a flush that covers every write made so far: at shutdown, once the servers
+    /// have stopped.
+    pub(crate) async fn flush(&self) -> Result<(), StoreError> {
+        self.blocking(|store| {
+            let trees = store.shared.trees()?;
+            store.shared.durable(&trees)
+        })
+        .await
     }
 
     /// Proves the store accepts a durable write. Blocking.

@@ -17,10 +17,12 @@ struct Counted {
 }
 
 /// Decisions of one day.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct DayStats {
     pub date: String,
     pub decisions: u64,
+    /// Decisions per action.
+    #[schema(value_type = BTreeMap<String, u64>)]
     pub actions: BTreeMap<Action, u64>,
     /// Per category: how many decisions granted it, of those that offered it.
     pub granted: BTreeMap<String, u64>,
@@ -75,10 +77,13 @@ impl StatsDays {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// Decisions per day over the period asked for, and the same over the whole period.
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Stats {
     pub days: Vec<DayStats>,
     pub decisions: u64,
+    /// Decisions per action.
+    #[schema(value_type = BTreeMap<String, u64>)]
     pub actions: BTreeMap<Action, u64>,
     pub share_granted: BTreeMap<String, f64>,
 }
@@ -234,7 +239,7 @@ mod tests {
     #[test]
     fn stats_of_past_days_are_remembered_until_an_erase_changes_them() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path()).expect("opens");
+        let store = Store::open(dir.path(), &crate::telemetry::Metrics::new()).expect("opens");
         let now = OffsetDateTime::now_utc();
         let three_days_ago = now - time::Duration::days(3);
         let records = [

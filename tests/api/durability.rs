@@ -1,74 +1,13 @@
 //! "201 means durable", proven against the real binary: killed with SIGKILL mid-stream, and
 //! starved of disk space while running.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::process::Command;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::service_process::{Service, limit_file_size, size_of, start};
-
-type Acked = Rc<RefCell<Vec<Value>>>;
-
-/// `clients` concurrent clients post until `stop`; returns what was acknowledged (201) and
-/// every status seen.
-async fn flood(
-    service: Rc<Service>,
-    clients: usize,
-    until: impl Fn(&[u16]) -> bool + 'static,
-) -> (Vec<Value>, Vec<u16>) {
-    let body = Rc::new(service.decision().await);
-    let acked: Acked = Rc::default();
-    let statuses: Rc<RefCell<Vec<u16>>> = Rc::default();
-    let until = Rc::new(until);
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let (service, body, acked, statuses, until) = (
-                service.clone(),
-                body.clone(),
-                acked.clone(),
-                statuses.clone(),
-                until.clone(),
-            );
-            actix_rt::spawn(async move {
-                while !until(&statuses.borrow()) {
-                    match service.post(&body).await {
-                        Ok((status, record)) => {
-                            statuses.borrow_mut().push(status);
-                            if let Some(record) = record {
-                                acked.borrow_mut().push(record);
-                            }
-                        }
-                        Err(_) => break,
-                    }
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        let _ = task.await;
-    }
-    let acked = acked.borrow().clone();
-    let statuses = statuses.borrow().clone();
-    (acked, statuses)
-}
-
-fn assert_all_kept(acked: &[Value], stored: &HashMap<String, Value>) {
-    let missing: Vec<&Value> = acked
-        .iter()
-        .filter(|r| stored.get(r["consent_id"].as_str().unwrap_or_default()) != Some(*r))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "{} of {} acknowledged records are missing or changed, e.g. {}",
-        missing.len(),
-        acked.len(),
-        missing[0]
-    );
-}
+use crate::service_process::{assert_all_kept, flood, limit_file_size, size_of, start};
 
 #[actix_rt::test]
 async fn every_acknowledged_record_survives_a_sigkill_mid_stream() {

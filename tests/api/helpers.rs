@@ -15,6 +15,8 @@ pub use crate::common::{ADMIN_TOKEN, REPO_COOKIES, SMALL, SMALL_ORIGIN as ORIGIN
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// `--metrics-bind`'s listener, when the settings asked for one.
+    pub metrics_port: Option<u16>,
     pub config: PathBuf,
     pub data: PathBuf,
     pub client: awc::Client,
@@ -48,10 +50,12 @@ pub async fn spawn_app_configured(
     let (config, data) = (settings.config.clone(), settings.data.clone());
     let app = Application::build(settings).expect("the service starts");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         config,
         data,
         client: awc::Client::builder()
@@ -115,6 +119,12 @@ impl TestApp {
     /// `GET /healthz`.
     pub async fn healthz(&self) -> (u16, HeaderMap, String) {
         self.get("/healthz").await
+    }
+
+    /// `GET /readyz`.
+    pub async fn readyz(&self) -> Answer {
+        let res = self.client.get(self.url("/readyz")).send().await;
+        answer(res.expect("request sent")).await
     }
 
     /// A decision as the banner posts it, for what the service serves now in `lang`.
@@ -233,6 +243,13 @@ impl TestApp {
     /// `GET /api/v1/admin/stats{query}`.
     pub async fn stats(&self, query: &str) -> (u16, String) {
         self.admin_get(&format!("/api/v1/admin/stats{query}")).await
+    }
+
+    /// `GET /metrics` with the admin token: the Prometheus text, which must answer 200.
+    pub async fn metrics(&self) -> String {
+        let (status, body) = self.admin_get("/metrics").await;
+        assert_eq!(status, 200, "GET /metrics: {body}");
+        body
     }
 
     /// `GET /api/v1/admin/snapshots/{shown}`.

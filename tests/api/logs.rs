@@ -44,6 +44,11 @@ fn command(dir: &Path, subcommand: &str) -> Command {
 }
 
 fn serve(dir: &Path) -> Serving {
+    serve_with(dir, &[])
+}
+
+/// `serve` with the environment variables `env`.
+fn serve_with(dir: &Path, env: &[(&str, &str)]) -> Serving {
     let config = dir.join("cookies.toml");
     if !config.exists() {
         std::fs::write(&config, SMALL).expect("registry");
@@ -51,6 +56,7 @@ fn serve(dir: &Path) -> Serving {
     let mut child = command(dir, "serve")
         .args(["--bind", "127.0.0.1:0", "--config"])
         .arg(&config)
+        .envs(env.iter().copied())
         .spawn()
         .expect("the binary starts");
     let (send, lines) = mpsc::channel();
@@ -242,4 +248,80 @@ fn a_data_folder_in_use_says_so_in_one_sentence_with_the_pid_holding_it() {
     for said in [&serve_said, &export_said] {
         assert!(!said.contains("could not acquire lock"), "{said}");
     }
+}
+
+#[test]
+fn with_log_format_json_every_line_is_one_json_object_with_time_level_and_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut service = serve_with(dir.path(), &[("CONSENTRY_LOG_FORMAT", "json")]);
+
+    service.get("/healthz");
+    service.get("/api/v1/consents/lnp0k3b2_9999999999_8888888888_7777777777");
+    let history = service.line(|l| l.contains("{consent_id}"));
+
+    assert!(history.is_some(), "no request line: {:?}", service.seen);
+    let events: Vec<serde_json::Value> = service
+        .seen
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    for event in &events {
+        let time = event["timestamp"].as_str().unwrap_or_default();
+        assert!(
+            time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339)
+                .is_ok(),
+            "{event}"
+        );
+        assert!(
+            ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
+                .contains(&event["level"].as_str().unwrap_or_default()),
+            "{event}"
+        );
+        assert!(event["message"].is_string(), "{event}");
+    }
+    let started = events.iter().find(|e| {
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("started:"))
+    });
+    assert!(started.is_some(), "the start-up event: {events:?}");
+    let request = events
+        .iter()
+        .find(|e| e["route"] == "/api/v1/consents/{consent_id}")
+        .expect("the request event");
+    assert_eq!(request["message"], "request");
+    assert_eq!(request["method"], "GET");
+    assert_eq!(request["status"], 404);
+    assert!(
+        !service
+            .seen
+            .iter()
+            .any(|l| l.contains("lnp0k3b2_9999999999")),
+        "a consent id in the log"
+    );
+}
+
+#[test]
+fn an_unknown_log_format_is_refused_at_start_naming_the_choices() {
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let from_env = command(dir.path(), "serve")
+        .env("CONSENTRY_LOG_FORMAT", "xml")
+        .output()
+        .expect("the binary runs");
+    let from_flag = command(dir.path(), "serve")
+        .args(["--log-format", "yaml"])
+        .output()
+        .expect("the binary runs");
+
+    for (out, value) in [(from_env, "xml"), (from_flag, "yaml")] {
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(
+            said.contains(&format!("invalid value '{value}' for '--log-format")),
+            "{said}"
+        );
+        assert!(said.contains("text") && said.contains("json"), "{said}");
+    }
+    assert!(!dir.path().join("data").exists(), "nothing started");
 }

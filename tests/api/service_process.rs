@@ -1,11 +1,13 @@
 //! The service as its own process: `consentry serve` started on a test's data folder, posted
 //! to, killed with SIGKILL, and starved of disk space (`durability.rs`, `stalls.rs`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -22,6 +24,11 @@ pub(crate) struct Service {
 
 /// Starts `consentry serve` on a free port and waits until it listens.
 pub(crate) fn start(dir: &Path) -> Service {
+    start_with(dir, &[])
+}
+
+/// `start` with more arguments for `serve`.
+pub(crate) fn start_with(dir: &Path, extra: &[&str]) -> Service {
     let config = dir.join("cookies.toml");
     if !config.exists() {
         std::fs::write(&config, SMALL).expect("write registry");
@@ -44,6 +51,7 @@ pub(crate) fn start(dir: &Path) -> Service {
         .arg(&config)
         .arg("--data")
         .arg(dir.join("data"))
+        .args(extra)
         .env("CONSENTRY_ADMIN_TOKEN", TOKEN)
         .env("CONSENTRY_LOG", "warn")
         .stdout(Stdio::piped())
@@ -136,6 +144,25 @@ impl Service {
         Ok((status, record))
     }
 
+    /// `GET path`, with the admin token when `admin`: status, headers and body.
+    pub(crate) async fn get(
+        &self,
+        path: &str,
+        admin: bool,
+    ) -> (u16, awc::http::header::HeaderMap, String) {
+        let mut req = self.client.get(self.url(path));
+        if admin {
+            req = req.insert_header(("Authorization", format!("Bearer {TOKEN}")));
+        }
+        let mut res = req.send().await.expect("answered");
+        let body = res.body().await.expect("body read");
+        (
+            res.status().as_u16(),
+            res.headers().clone(),
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
     pub(crate) async fn status(&self, path: &str) -> u16 {
         match self.client.get(self.url(path)).send().await {
             Ok(res) => res.status().as_u16(),
@@ -183,4 +210,83 @@ pub(crate) fn limit_file_size(service: &Service, bytes: Option<u64>) {
 
 pub(crate) fn size_of(path: PathBuf) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+type Acked = Rc<RefCell<Vec<Value>>>;
+
+/// `clients` concurrent clients post until `stop`; returns what was acknowledged (201) and
+/// every status seen.
+pub(crate) async fn flood(
+    service: Rc<Service>,
+    clients: usize,
+    until: impl Fn(&[u16]) -> bool + 'static,
+) -> (Vec<Value>, Vec<u16>) {
+    let body = Rc::new(service.decision().await);
+    let acked: Acked = Rc::default();
+    let statuses: Rc<RefCell<Vec<u16>>> = Rc::default();
+    let until = Rc::new(until);
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (service, body, acked, statuses, until) = (
+                service.clone(),
+                body.clone(),
+                acked.clone(),
+                statuses.clone(),
+                until.clone(),
+            );
+            actix_rt::spawn(async move {
+                while !until(&statuses.borrow()) {
+                    match service.post(&body).await {
+                        Ok((status, record)) => {
+                            statuses.borrow_mut().push(status);
+                            if let Some(record) = record {
+                                acked.borrow_mut().push(record);
+                            }
+                        }
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+    let acked = acked.borrow().clone();
+    let statuses = statuses.borrow().clone();
+    (acked, statuses)
+}
+
+pub(crate) fn assert_all_kept(acked: &[Value], stored: &HashMap<String, Value>) {
+    let missing: Vec<&Value> = acked
+        .iter()
+        .filter(|r| stored.get(r["consent_id"].as_str().unwrap_or_default()) != Some(*r))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged records are missing or changed, e.g. {}",
+        missing.len(),
+        acked.len(),
+        missing[0]
+    );
+}
+
+/// Every record `consentry export` finds in the data folder of a stopped service, by consent id.
+pub(crate) fn export_stopped(dir: &Path) -> HashMap<String, Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_consentry"))
+        .arg("export")
+        .arg("--data")
+        .arg(dir.join("data"))
+        .output()
+        .expect("export runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("a record a line"))
+        .map(|r| (r["consent_id"].as_str().unwrap_or_default().to_owned(), r))
+        .collect()
 }
