@@ -13,7 +13,7 @@ mod tests;
 use std::sync::LazyLock;
 
 pub(crate) use check::review;
-pub(crate) use suggestion::suggestion;
+pub(crate) use suggestion::{suggestion, suggestion_seen};
 
 use crate::registry::{self, CookieName, HttpUrl, Kind, Lifetime, Report};
 

@@ -18,6 +18,19 @@ pub(crate) fn suggestion(
     known: Option<&Known>,
     registry: &Registry,
 ) -> String {
+    suggestion_seen(name, kind, domain, known, None, registry)
+}
+
+/// `suggestion`, for an item a scan saw live `seen` long: an item the catalog does not know
+/// is suggested with that lifetime rather than a placeholder.
+pub(crate) fn suggestion_seen(
+    name: &str,
+    kind: Kind,
+    domain: Option<&str>,
+    known: Option<&Known>,
+    seen: Option<crate::registry::Lifetime>,
+    registry: &Registry,
+) -> String {
     let mut out = String::new();
     let category = match known {
         Some(known) => {
@@ -81,9 +94,19 @@ pub(crate) fn suggestion(
                 "purpose",
                 "REPLACE ME: what this item does, in words a visitor understands",
             );
-            // A lifetime the loader accepts, so the file stays valid until it is replaced.
-            line(&mut out, "expires", "session");
-            out.push_str("# expires: replace \"session\" with how long it really lives\n");
+            match seen {
+                Some(lifetime) => {
+                    line(&mut out, "expires", &lifetime.to_string());
+                    out.push_str(
+                        "# expires: as the scan saw it; check how long the site sets it for\n",
+                    );
+                }
+                None => {
+                    // A lifetime the loader accepts, so the file stays valid until it is replaced.
+                    line(&mut out, "expires", "session");
+                    out.push_str("# expires: replace \"session\" with how long it really lives\n");
+                }
+            }
         }
     }
     if kind != Kind::Cookie {

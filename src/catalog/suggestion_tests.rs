@@ -165,3 +165,13 @@ fn a_name_from_a_web_page_stays_data() {
         "{errors:#?}\n--- the suggestion:\n{text}"
     );
 }
+
+#[test]
+fn an_unknown_item_a_scan_saw_is_suggested_with_the_lifetime_it_had() {
+    let r = registry(REPO);
+    let seen = "6 months".parse().ok();
+    let text = super::suggestion_seen("mystery_id", Kind::Cookie, None, None, seen, &r);
+    let c = appended(REPO, &text, "mystery_id", Kind::Cookie);
+    assert_eq!(c.expires.to_string(), "6 months");
+    assert!(text.contains("as the scan saw it"), "{text}");
+}

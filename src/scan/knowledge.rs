@@ -24,6 +24,8 @@ impl Knowledge for Catalogued {
         // A storage key's "domain" is its origin, which `cookies.toml` does not take.
         let domain =
             (item.kind == Kind::Cookie && item.third_party).then_some(item.domain.as_str());
-        catalog::suggestion(&item.name, item.kind, domain, known, registry)
+        // What the browser held is a better guess than a placeholder for what the catalog lacks.
+        let seen = item.expires.as_deref().and_then(|e| e.parse().ok());
+        catalog::suggestion_seen(&item.name, item.kind, domain, known, seen, registry)
     }
 }
