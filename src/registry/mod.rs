@@ -10,9 +10,10 @@ use std::path::Path;
 
 pub use lifetime::{Lifetime, LifetimeError, Unit};
 pub use load::{Diagnostic, Loaded, Report, Severity, parse};
+pub(crate) use model::within;
 pub use model::{
-    BannerOptions, Category, CategoryId, Cookie, CookieName, DECISION_COOKIE, DISCOVERED_KEY,
-    GOOGLE_SIGNALS, Kind, Lang, OwnStorage, PENDING_KEY, Registry, Site, Text,
+    BannerOptions, Category, CategoryId, Cookie, CookieName, Covering, DECISION_COOKIE,
+    DISCOVERED_KEY, GOOGLE_SIGNALS, Kind, Lang, OwnStorage, PENDING_KEY, Registry, Site, Text,
 };
 pub use revision::short_hash;
 pub use watch::watch;

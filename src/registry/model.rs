@@ -277,6 +277,15 @@ impl OwnStorage {
     }
 }
 
+/// What declares an item a browser holds (`Registry::covering`).
+#[derive(Clone, Copy, Debug)]
+pub enum Covering<'a> {
+    /// A `[[cookie]]` of the file.
+    Entry(&'a Cookie),
+    /// What Consentry itself keeps, disclosed under the first required category.
+    Own(OwnStorage),
+}
+
 /// Presentation switches for the banner (`[banner]` in `cookies.toml`).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct BannerOptions {
@@ -340,24 +349,34 @@ impl Registry {
             .collect()
     }
 
-    /// Whether the registry covers what a page on `host` holds under `name`: a `[[cookie]]` of
-    /// that kind whose name or `*` pattern fits it and whose `domain`, if it has one, is `host`
-    /// or a parent of it (an entry of another site's domain is not what this page holds), or
-    /// Consentry's own storage.
+    /// Whether the registry covers what a page on `host` holds under `name` (`covering`).
     pub fn declares(&self, name: &str, kind: Kind, host: &str) -> bool {
+        self.covering(name, kind, host).is_some()
+    }
+
+    /// What covers what a page on `host` holds under `name`: a `[[cookie]]` of that kind whose
+    /// name or `*` pattern fits it (an exact name before a pattern) and whose `domain`, if it
+    /// has one, is `host` or a parent of it (an entry of another site's domain is not what this
+    /// page holds), else Consentry's own storage.
+    pub fn covering(&self, name: &str, kind: Kind, host: &str) -> Option<Covering<'_>> {
         let host = host.to_ascii_lowercase();
         let reaches = |domain: &Option<String>| {
             domain
                 .as_deref()
                 .is_none_or(|d| within(&host, &d.trim_start_matches('.').to_ascii_lowercase()))
         };
-        self.cookies
+        let entry = self
+            .cookies
             .iter()
-            .any(|c| c.kind == kind && reaches(&c.domain) && c.name.matches(name))
-            || self
-                .own_storage()
-                .iter()
-                .any(|own| own.kind() == kind && own.name() == name)
+            .filter(|c| c.kind == kind && reaches(&c.domain) && c.name.matches(name))
+            .min_by_key(|c| c.name.is_pattern());
+        if let Some(cookie) = entry {
+            return Some(Covering::Entry(cookie));
+        }
+        self.own_storage()
+            .into_iter()
+            .find(|own| own.kind() == kind && own.name() == name)
+            .map(Covering::Own)
     }
 
     /// How long the `consentry` cookie lives: `consent_days`.

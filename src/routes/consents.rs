@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use actix_governor::Governor;
+use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Condition;
@@ -18,7 +19,6 @@ use crate::rate_limit::{ClientIp, Limiter, RateLimit};
 use crate::registry::Origin;
 use crate::state::State;
 use crate::store::{HistoryPage, Stored};
-use actix_governor::governor::middleware::NoOpMiddleware;
 
 /// Largest consent body accepted; a real decision is a few hundred bytes.
 pub(crate) const BODY_LIMIT: usize = 8 * 1024;
@@ -29,13 +29,25 @@ pub(crate) fn configure(
     live: crate::served::Live,
     limit: Option<&Limiter>,
 ) {
+    cross_origin(cfg, SCOPE, ENDPOINTS, live, limit);
+}
+
+/// `endpoints`, all under `scope`, open cross-origin to the registry's origins and under the
+/// consent rate limit: the consent surface, and what else the banner posts to.
+pub(super) fn cross_origin(
+    cfg: &mut web::ServiceConfig,
+    scope: &'static str,
+    endpoints: &'static [super::Endpoint],
+    live: crate::served::Live,
+    limit: Option<&Limiter>,
+) {
     cfg.service(
-        web::scope(SCOPE)
+        web::scope(scope)
             .wrap(limited(limit))
             .wrap(cors(live))
             .configure(|cfg| {
-                for (path, group) in super::by_path(ENDPOINTS.iter()) {
-                    let within = path.strip_prefix(SCOPE).unwrap_or(path);
+                for (path, group) in super::by_path(endpoints.iter()) {
+                    let within = path.strip_prefix(scope).unwrap_or(path);
                     cfg.service(super::resource(within, &group));
                 }
             }),
@@ -44,7 +56,7 @@ pub(crate) fn configure(
 
 /// The rate limit, unless switched off. Every scope wrapped with it counts against the same
 /// allowance per client: the limiter's state is shared, not copied.
-pub(super) fn limited(limit: Option<&Limiter>) -> Condition<Governor<ClientIp, NoOpMiddleware>> {
+fn limited(limit: Option<&Limiter>) -> Condition<Governor<ClientIp, NoOpMiddleware>> {
     let enabled = limit.is_some();
     let governor = match limit {
         Some(config) => Governor::new(config),
@@ -71,7 +83,7 @@ pub(super) const ENDPOINTS: &[super::Endpoint] = &[
 
 /// CORS for the consent endpoints: the live registry's origins only, read per request so a
 /// reload takes effect at once.
-pub(crate) fn cors(live: crate::served::Live) -> actix_cors::Cors {
+fn cors(live: crate::served::Live) -> actix_cors::Cors {
     actix_cors::Cors::default()
         .allowed_origin_fn(move |origin, _| {
             origin

@@ -6,7 +6,7 @@
 use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::consents::{check_content_type, check_origin, cors, limited, read_body};
+use super::consents::{check_content_type, check_origin, read_body};
 use crate::discovery::Report;
 use crate::error::{AppError, ErrorBody};
 use crate::state::State;
@@ -19,17 +19,7 @@ pub(crate) fn configure(
     live: crate::served::Live,
     limit: Option<&crate::rate_limit::Limiter>,
 ) {
-    cfg.service(
-        web::scope(SCOPE)
-            .wrap(limited(limit))
-            .wrap(cors(live))
-            .configure(|cfg| {
-                for (path, group) in super::by_path(ENDPOINTS.iter()) {
-                    let within = path.strip_prefix(SCOPE).unwrap_or(path);
-                    cfg.service(super::resource(within, &group));
-                }
-            }),
-    );
+    super::consents::cross_origin(cfg, SCOPE, ENDPOINTS, live, limit);
 }
 
 /// Where the discovery surface lives; the consent surface's CORS policy and rate limit wrap it.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::observed::{Observed, Sighting};
 use super::report::{Declared, Item, Phase, Report, RequestHost, Suggested, Summary, Violation};
-use crate::registry::{Cookie, Kind, Lifetime, Registry};
+use crate::registry::{Cookie, Covering, Kind, Lifetime, Registry, within};
 
 /// What the scan asks of the catalog of well-known cookies: kept apart so that the
 /// comparison can be read (and tested) without it.
@@ -26,11 +26,6 @@ impl Hosts {
         let d = domain.trim_start_matches('.').to_ascii_lowercase();
         self.0.iter().any(|h| within(h, &d) || within(&d, h))
     }
-}
-
-fn within(host: &str, domain: &str) -> bool {
-    host.strip_suffix(domain)
-        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
 }
 
 /// The host of a storage key's origin (`http://127.0.0.1:8080` → `127.0.0.1`).
@@ -145,10 +140,10 @@ fn blank<T>(name: &str, kind: Kind, domain: &str, third_party: bool, seen: &Sigh
 /// Declared, suggested, and the violations that follow from the category.
 fn judge(item: &mut Item, registry: &Registry, knowledge: &dyn Knowledge) {
     let host = match item.kind {
-        Kind::Cookie => item.domain.trim_start_matches('.').to_ascii_lowercase(),
-        _ => origin_host(&item.domain).to_ascii_lowercase(),
+        Kind::Cookie => item.domain.trim_start_matches('.'),
+        _ => origin_host(&item.domain),
     };
-    item.declared = declared(registry, &item.name, item.kind, &host);
+    item.declared = declared(registry, &item.name, item.kind, host);
     let required = match &item.declared {
         Some(d) => registry.category(&d.category).map(|c| c.required),
         None => {
@@ -169,40 +164,25 @@ fn judge(item: &mut Item, registry: &Registry, knowledge: &dyn Knowledge) {
     }
 }
 
-/// The registry entry that covers a name of this kind on this host: an exact name before a
-/// pattern; an entry with a `domain` only covers that domain and its subdomains. What
-/// Consentry itself keeps counts as declared, under the first required category.
+/// The registry entry that covers a name of this kind on this host (`Registry::covering`);
+/// Consentry's own storage is declared under the first required category.
 fn declared(registry: &Registry, name: &str, kind: Kind, host: &str) -> Option<Declared> {
-    let fits = |c: &&Cookie| {
-        c.kind == kind
-            && c.name.matches(name)
-            && c.domain
-                .as_deref()
-                .is_none_or(|d| within(host, &d.trim_start_matches('.').to_ascii_lowercase()))
-    };
-    let entry = registry
-        .cookies
-        .iter()
-        .filter(fits)
-        .min_by_key(|c| c.name.is_pattern());
-    if let Some(c) = entry {
-        return Some(Declared {
+    Some(match registry.covering(name, kind, host)? {
+        Covering::Entry(c) => Declared {
             name: c.name.as_str().to_owned(),
             category: c.category.as_str().to_owned(),
-        });
-    }
-    let own = registry
-        .own_storage()
-        .into_iter()
-        .find(|own| own.kind() == kind && own.name() == name)?;
-    let category = registry
-        .categories
-        .iter()
-        .find(|c| c.required)
-        .or(registry.categories.first())?;
-    Some(Declared {
-        name: own.name().to_owned(),
-        category: category.id.as_str().to_owned(),
+        },
+        Covering::Own(own) => {
+            let category = registry
+                .categories
+                .iter()
+                .find(|c| c.required)
+                .or(registry.categories.first())?;
+            Declared {
+                name: own.name().to_owned(),
+                category: category.id.as_str().to_owned(),
+            }
+        }
     })
 }
 

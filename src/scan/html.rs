@@ -28,13 +28,7 @@ pub(super) fn render(report: &Report) -> String {
         .into_iter()
         .map(|item| Row {
             item,
-            kind: match item.kind {
-                crate::registry::Kind::Cookie if item.http_only => "cookie (HttpOnly)",
-                crate::registry::Kind::Cookie => "cookie",
-                crate::registry::Kind::LocalStorage => "localStorage",
-                crate::registry::Kind::SessionStorage => "sessionStorage",
-                crate::registry::Kind::Pixel => "pixel",
-            },
+            kind: item.kind_label(),
             phases: item
                 .phases
                 .iter()

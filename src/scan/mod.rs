@@ -7,6 +7,7 @@ pub mod command;
 mod crawl;
 mod html;
 mod knowledge;
+mod network;
 mod observed;
 mod report;
 mod schedule;

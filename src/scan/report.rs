@@ -115,6 +115,19 @@ pub struct Item {
     pub set_by: Option<String>,
 }
 
+impl Item {
+    /// Its kind in a person's words, for the text and HTML reports.
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind {
+            Kind::Cookie if self.http_only => "cookie (HttpOnly)",
+            Kind::Cookie => "cookie",
+            Kind::LocalStorage => "localStorage",
+            Kind::SessionStorage => "sessionStorage",
+            Kind::Pixel => "pixel",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct RequestHost {
     pub host: String,

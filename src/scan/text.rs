@@ -103,19 +103,9 @@ fn line(out: &mut String, item: &Item) {
         out,
         "  {} [{}] on {}, {}; {}",
         item.name,
-        kind_word(item),
+        item.kind_label(),
         item.domain,
         phases.join(", "),
         declared
     );
-}
-
-fn kind_word(item: &Item) -> &'static str {
-    match item.kind {
-        crate::registry::Kind::Cookie if item.http_only => "HttpOnly cookie",
-        crate::registry::Kind::Cookie => "cookie",
-        crate::registry::Kind::LocalStorage => "localStorage",
-        crate::registry::Kind::SessionStorage => "sessionStorage",
-        crate::registry::Kind::Pixel => "pixel",
-    }
 }

@@ -65,8 +65,12 @@ impl Service {
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
-    /// GETs `path` of the admin API with the test token; it must answer 200. Its body.
-    fn admin_get(&self, path: &str) -> actix_web::web::Bytes {
+    /// GETs `path` of the admin API with the test token, whatever it answers: the status,
+    /// the headers and the body.
+    pub fn admin_request(
+        &self,
+        path: &str,
+    ) -> (u16, awc::http::header::HeaderMap, actix_web::web::Bytes) {
         let url = format!("{}{path}", self.origin);
         System::new().block_on(async move {
             let client = awc::Client::builder()
@@ -78,9 +82,16 @@ impl Service {
                 .send()
                 .await
                 .expect("request sent");
-            assert_eq!(res.status().as_u16(), 200, "GET {url}");
-            res.body().limit(16 << 20).await.expect("body read")
+            let body = res.body().limit(16 << 20).await.expect("body read");
+            (res.status().as_u16(), res.headers().clone(), body)
         })
+    }
+
+    /// GETs `path` of the admin API with the test token; it must answer 200. Its body.
+    fn admin_get(&self, path: &str) -> actix_web::web::Bytes {
+        let (status, _, body) = self.admin_request(path);
+        assert_eq!(status, 200, "GET {path}");
+        body
     }
 
     /// GETs `path` of the admin API with the test token; it must answer 200 with JSON.

@@ -4,10 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::rt::System;
 use consentry::scan::{ScanOptions, ScanSchedule};
 
-use crate::common::ADMIN_TOKEN;
 use crate::fixture::{Fixture, Variant};
 use crate::run::{chromium, one_browser_at_a_time};
 use crate::service::Service;
@@ -27,30 +25,13 @@ fn scanning(registry: &str, start: &str) -> Service {
 
 /// GET `path` with the admin token: status, Content-Security-Policy, body.
 fn admin_get(service: &Service, path: &str) -> (u16, String, String) {
-    let url = format!("{}{path}", service.origin);
-    System::new().block_on(async move {
-        let client = awc::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .finish();
-        let mut res = client
-            .get(&url)
-            .insert_header(("Authorization", format!("Bearer {ADMIN_TOKEN}")))
-            .send()
-            .await
-            .expect("request sent");
-        let body = res.body().limit(16 << 20).await.expect("body read");
-        let csp = res
-            .headers()
-            .get("content-security-policy")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (
-            res.status().as_u16(),
-            csp,
-            String::from_utf8_lossy(&body).into_owned(),
-        )
-    })
+    let (status, headers, body) = service.admin_request(path);
+    let csp = headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, csp, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// Polls the scan endpoint until the first scan has ended (anything but 404).
