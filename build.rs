@@ -3,7 +3,10 @@
 //! `cfg(nginx_tests)` and `cfg(systemd_tests)` are set where Chromium, axe-core's npm module,
 //! nginx (with openssl and curl) and systemd-analyze are found (`tests/common/tools.rs` says
 //! where), or where `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required`,
-//! for the deployment tests) says they must run, and then fail on what is missing.
+//! for the deployment tests) says they must run, and then fail on what is missing. Likewise
+//! `cfg(postgres_tests)` (PostgreSQL's server programs), `cfg(haproxy_tests)` (those and
+//! haproxy, for the many-node tests) and `cfg(failover_tests)` (those and pg_auto_failover),
+//! all three under `CONSENTRY_PG_TESTS=required`.
 
 #[path = "tests/common/tools.rs"]
 mod tools;
@@ -16,15 +19,19 @@ fn main() {
         "axe_tests",
         "nginx_tests",
         "systemd_tests",
+        "postgres_tests",
+        "haproxy_tests",
+        "failover_tests",
     ] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
     }
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=tests/common/tools.rs");
-    for variable in tools::VARIABLES
-        .iter()
-        .chain(&["CONSENTRY_BROWSER_TESTS", "CONSENTRY_NGINX_TESTS"])
-    {
+    for variable in tools::VARIABLES.iter().chain(&[
+        "CONSENTRY_BROWSER_TESTS",
+        "CONSENTRY_NGINX_TESTS",
+        "CONSENTRY_PG_TESTS",
+    ]) {
         println!("cargo::rerun-if-env-changed={variable}");
     }
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -47,6 +54,40 @@ fn main() {
     }
     if watch(tools::systemd_analyze()) || required("CONSENTRY_NGINX_TESTS") {
         println!("cargo::rustc-cfg=systemd_tests");
+    }
+
+    let pg_required = required("CONSENTRY_PG_TESTS");
+    let postgres = tools::postgres();
+    let extension = match &postgres {
+        Ok(bin) => watch(tools::pg_auto_failover_extension(bin)),
+        Err(_) => false,
+    };
+    let postgres = watch_postgres(postgres);
+    if postgres || pg_required {
+        println!("cargo::rustc-cfg=postgres_tests");
+    }
+    // Each is watched, so neither may be skipped once the other is missing.
+    let (haproxy, autoctl) = (watch(tools::haproxy()), watch(tools::pg_autoctl()));
+    if (postgres && haproxy) || pg_required {
+        println!("cargo::rustc-cfg=haproxy_tests");
+    }
+    if (postgres && autoctl && extension) || pg_required {
+        println!("cargo::rustc-cfg=failover_tests");
+    }
+}
+
+/// `watch` for PostgreSQL's folder. Where no version is installed at all, the nearest folder
+/// is `/usr/lib`, which cargo would scan whole (tens of thousands of files) on every build:
+/// `/usr/bin` is watched instead, where installing Debian's postgresql also adds its programs.
+fn watch_postgres(found: Result<PathBuf, tools::Missing>) -> bool {
+    match found {
+        Err(missing)
+            if missing.named_by.is_none() && !Path::new("/usr/lib/postgresql").is_dir() =>
+        {
+            println!("cargo::rerun-if-changed=/usr/bin");
+            false
+        }
+        found => watch(found),
     }
 }
 

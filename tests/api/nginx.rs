@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::common::free_port;
 use crate::helpers::SMALL;
 
 const HOST: &str = "consent.example.com";
@@ -35,14 +36,6 @@ impl Tools {
             curl: found(tools::curl()),
         }
     }
-}
-
-/// A port nobody listens on now (bound, then let go).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// A process stopped when the test ends, however it ends: SIGTERM first, so nginx's master

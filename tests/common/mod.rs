@@ -1,11 +1,15 @@
-//! What the API and browser test binaries share: the test registries, the admin token, and the
-//! settings a test service starts with. Each binary includes this file with
+//! What the API and browser test binaries share: the test registries, the admin token, the
+//! settings a test service starts with, and the PostgreSQL a service may store in
+//! (`postgres.rs`: a throwaway cluster; `failover.rs`: a pg_auto_failover formation). Each
+//! binary includes this file with
 //! `#[path = "../common/mod.rs"] mod common;` and spawns the service its own way (the API tests
 //! on the test's runtime, the browser tests on a thread of their own).
 
 // Each binary uses part of it.
 #![allow(dead_code)]
 
+pub mod failover;
+pub mod postgres;
 pub mod tools;
 
 use std::path::{Path, PathBuf};
@@ -57,6 +61,14 @@ purpose = { en = "Distinguishes visitors.", fr = "Distingue les visiteurs." }
 expires = "13 months"
 privacy_url = "https://policies.google.com/privacy"
 "#;
+
+/// A loopback port nobody listens on now (bound, then let go), for a helper server.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
 
 /// The origin of `SMALL`'s site, allowed to post decisions.
 pub const SMALL_ORIGIN: &str = "https://www.example.com";

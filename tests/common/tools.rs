@@ -1,9 +1,10 @@
 //! Where the tests' optional tools are looked for: Chromium, axe-core's npm module, nginx with
-//! the openssl and curl its test drives it with, and systemd-analyze. `build.rs` includes this file too: a test
-//! whose tool is missing is compiled `#[ignore]`d, with the install command as its reason, unless
-//! `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required` for the deployment
-//! tests: nginx and the systemd unit) says it must run;
-//! then it runs and fails on the message of `Missing`.
+//! the openssl and curl its test drives it with, systemd-analyze, and PostgreSQL with the
+//! haproxy and pg_auto_failover of the many-node tests. `build.rs` includes this file too: a
+//! test whose tool is missing is compiled `#[ignore]`d, with the install command as its reason,
+//! unless `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required` for the
+//! deployment tests: nginx and the systemd unit; `CONSENTRY_PG_TESTS=required` for PostgreSQL's)
+//! says it must run; then it runs and fails on the message of `Missing`.
 
 // build.rs and each test binary use part of it.
 #![allow(dead_code)]
@@ -141,10 +142,103 @@ pub fn systemd_analyze() -> Result<PathBuf, Missing> {
     )
 }
 
+/// PostgreSQL's server programs (`initdb`, `postgres`, and the `psql` and `pg_ctl` beside them):
+/// the folder `CONSENTRY_PG_BIN` names, else Debian's of the highest version installed
+/// (`/usr/lib/postgresql/<version>/bin`: Debian puts no `initdb` on PATH). The folder.
+pub fn postgres() -> Result<PathBuf, Missing> {
+    const INSTALL: &str =
+        "apt-get install -y postgresql, or name its bin folder with CONSENTRY_PG_BIN=/path/to/bin";
+    let named = std::env::var_os("CONSENTRY_PG_BIN").filter(|p| !p.is_empty());
+    let (folders, named_by) = match named {
+        Some(folder) => (vec![PathBuf::from(folder)], Some("CONSENTRY_PG_BIN")),
+        None => (debian_postgres_bins(), None),
+    };
+    let complete = |folder: &&PathBuf| {
+        ["initdb", "postgres"]
+            .iter()
+            .all(|p| folder.join(p).is_file())
+    };
+    match folders.iter().find(complete) {
+        Some(found) => Ok(found.clone()),
+        None if folders.is_empty() => Err(Missing {
+            tool: "PostgreSQL",
+            looked_at: vec![PathBuf::from("/usr/lib/postgresql/<version>/bin/initdb")],
+            named_by,
+            install: INSTALL,
+        }),
+        None => Err(Missing {
+            tool: "PostgreSQL",
+            looked_at: folders.iter().map(|f| f.join("initdb")).collect(),
+            named_by,
+            install: INSTALL,
+        }),
+    }
+}
+
+/// `/usr/lib/postgresql/<version>/bin` of each version installed, highest first.
+fn debian_postgres_bins() -> Vec<PathBuf> {
+    let version = |name: &str| -> Option<Vec<u32>> {
+        name.split('.').map(|part| part.parse().ok()).collect()
+    };
+    let mut versions: Vec<(Vec<u32>, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let number = version(entry.file_name().to_str()?)?;
+            Some((number, entry.path().join("bin")))
+        })
+        .collect();
+    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.into_iter().map(|(_, bin)| bin).collect()
+}
+
+/// haproxy, the load balancer of the many-node tests: `CONSENTRY_HAPROXY`, else Debian's.
+pub fn haproxy() -> Result<PathBuf, Missing> {
+    find(
+        "haproxy",
+        Some("CONSENTRY_HAPROXY"),
+        in_bin_dirs(&["haproxy"]),
+        "apt-get install -y haproxy",
+    )
+}
+
+/// pg_auto_failover's `pg_autoctl`, which runs the failover test's monitor and nodes.
+pub fn pg_autoctl() -> Result<PathBuf, Missing> {
+    find(
+        "pg_autoctl",
+        Some("CONSENTRY_PG_AUTOCTL"),
+        in_bin_dirs(&["pg_autoctl"]),
+        "apt-get install -y pg-auto-failover-cli",
+    )
+}
+
+/// pg_auto_failover's extension, built for the PostgreSQL of `bin` (`postgres()`'s folder):
+/// Debian keeps it in the version's `lib` beside `bin`.
+pub fn pg_auto_failover_extension(bin: &Path) -> Result<PathBuf, Missing> {
+    let version = bin
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|v| v.to_str())
+        .unwrap_or("<version>");
+    let library = bin.with_file_name("lib").join("pgautofailover.so");
+    let install = format!("apt-get install -y postgresql-{version}-auto-failover");
+    find(
+        "pg_auto_failover's extension",
+        None,
+        vec![library],
+        // Missing's install is static: one short string per process that lacks it.
+        Box::leak(install.into_boxed_str()),
+    )
+}
+
 /// Every environment variable the lookups above read.
-pub const VARIABLES: [&str; 4] = [
+pub const VARIABLES: [&str; 7] = [
     "CONSENTRY_CHROMIUM",
     "CONSENTRY_AXE",
     "CONSENTRY_NGINX",
     "CONSENTRY_SYSTEMD_ANALYZE",
+    "CONSENTRY_PG_BIN",
+    "CONSENTRY_HAPROXY",
+    "CONSENTRY_PG_AUTOCTL",
 ];
