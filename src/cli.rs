@@ -12,7 +12,7 @@ use crate::registry::{self, LoadError};
 use crate::retention::DEFAULT_RETENTION_DAYS;
 use crate::settings::{DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_SHUTDOWN_TIMEOUT, Settings};
 use crate::startup::Application;
-use crate::store::{ExportError, ExportFormat, Exporter, Store, TimeRange};
+use crate::store::{ExportError, ExportFormat, Exporter, Store, StoreUrl, TimeRange};
 
 #[derive(Parser)]
 #[command(name = "consentry", version, about = "Self-hosted cookie consent")]
@@ -55,6 +55,10 @@ struct ExportArgs {
     /// The data folder the service writes to (the same default as `serve`).
     #[arg(long, env = "CONSENTRY_DATA", default_value = DEFAULT_DATA)]
     data: PathBuf,
+    /// Where the records are, as `serve --store` names it: sled:DIR or postgres://… (default:
+    /// sled in --data).
+    #[arg(long, env = "CONSENTRY_STORE")]
+    store: Option<StoreUrl>,
     /// First day (2026-11-01) or time (RFC 3339) to include.
     #[arg(long)]
     since: Option<String>,
@@ -78,9 +82,14 @@ struct ServeArgs {
     /// The registry file.
     #[arg(long, env = "CONSENTRY_CONFIG", default_value = DEFAULT_CONFIG)]
     config: PathBuf,
-    /// The data folder (consent records, snapshots).
+    /// The data folder (consent records and snapshots on sled; the scan's and log's files).
     #[arg(long, env = "CONSENTRY_DATA", default_value = DEFAULT_DATA)]
     data: PathBuf,
+    /// Where consent records live: sled:DIR (the default, sled in --data) or
+    /// postgres://user:password@host:port,host:port/db?target_session_attrs=read-write, which
+    /// any number of Consentry nodes share.
+    #[arg(long, env = "CONSENTRY_STORE")]
+    store: Option<StoreUrl>,
     /// Address and port to listen on.
     #[arg(long, env = "CONSENTRY_BIND", default_value = DEFAULT_BIND)]
     bind: String,
@@ -177,6 +186,7 @@ impl ServeArgs {
     /// given keeps its default from `Settings::new`.
     fn settings(self) -> Result<Settings, ServeArgsError> {
         let mut settings = Settings::new(self.config, self.data, &self.bind);
+        settings.store = self.store;
         settings.admin_token = std::env::var("CONSENTRY_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())
@@ -343,15 +353,21 @@ fn export(args: &ExportArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if !args.data.join("sled").exists() {
+    let url = args
+        .store
+        .clone()
+        .unwrap_or_else(|| StoreUrl::sled(&args.data));
+    if let StoreUrl::Sled(dir) = &url
+        && !dir.join("sled").exists()
+    {
         eprintln!(
             "consentry: {} holds no consent records (no sled folder)",
-            args.data.display()
+            dir.display()
         );
         return ExitCode::FAILURE;
     }
     // Nobody scrapes a command that ends when its export does: its measurements go unread.
-    let store = match Store::open(&args.data, &crate::telemetry::Metrics::new()) {
+    let store = match Store::open(&url, &crate::telemetry::Metrics::new()) {
         Ok(store) => store,
         Err(e) if e.is_locked() => {
             eprintln!(

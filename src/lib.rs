@@ -32,4 +32,4 @@ pub(crate) mod telemetry;
 pub(crate) mod upkeep;
 pub(crate) mod url;
 
-pub use store::StoreError;
+pub use store::{InvalidStore, StoreError, StoreUrl};

@@ -7,11 +7,14 @@ use std::time::Duration;
 use crate::admin_token::AdminToken;
 use crate::rate_limit::RateLimit;
 use crate::retention::{self, DEFAULT_PURGE_EVERY, DEFAULT_RETENTION_DAYS, RetentionError};
+use crate::store::StoreUrl;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub config: PathBuf,
     pub data: PathBuf,
+    /// Where consent records live; `None` is sled in `data` (see `store_url`).
+    pub store: Option<StoreUrl>,
     pub bind: String,
     /// Enables the admin API; `None` closes it (404).
     pub admin_token: Option<AdminToken>,
@@ -65,6 +68,7 @@ impl Settings {
         Settings {
             config: config.into(),
             data: data.into(),
+            store: None,
             bind: bind.to_owned(),
             admin_token: None,
             workers: None,
@@ -81,6 +85,13 @@ impl Settings {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             scan: None,
         }
+    }
+
+    /// The store these settings name: `--store`, else sled in the data folder.
+    pub fn store_url(&self) -> StoreUrl {
+        self.store
+            .clone()
+            .unwrap_or_else(|| StoreUrl::sled(&self.data))
     }
 
     /// The forwarded-for rule these settings ask for.

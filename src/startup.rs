@@ -85,7 +85,8 @@ impl Application {
         let metrics_listener = settings.metrics_bind.as_deref().map(bind).transpose()?;
         let port = address.port();
         let metrics = Metrics::new();
-        let store = Store::open(&settings.data, &metrics)?;
+        let store_url = settings.store_url();
+        let store = Store::open(&store_url, &metrics)?;
         let served = Served::build(loaded.registry);
         reload::archive(&store, &served)?;
         let revision = served.registry.revision.clone();
@@ -213,7 +214,7 @@ impl Application {
         tracing::info!(
             "started: listening on {address}, registry {} (revision {revision}), store {}",
             settings.config.display(),
-            settings.data.display()
+            store_url
         );
         Ok(Application {
             port,

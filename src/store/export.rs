@@ -2,10 +2,8 @@
 //! column per category), written as it is read so memory stays flat however many records.
 
 use std::io::Write;
-use std::ops::Bound;
 
-use super::csv;
-use super::{Store, StoreError, TimeRange};
+use super::{Store, StoreError, TimeRange, csv, keys};
 use crate::consent::{ConsentRecord, Terms};
 
 /// What an export writes; also `consentry export --format`.
@@ -74,12 +72,19 @@ pub(crate) struct Exporter {
 }
 
 /// Records read from the database at a time, and the bytes that end a batch early.
-const READ_BATCH: usize = 512;
-const READ_BYTES: usize = 256 * 1024;
+pub(crate) const READ_BATCH: usize = 512;
+pub(crate) const READ_BYTES: usize = 256 * 1024;
+
+/// Where the next batch of an export starts: at the range's start, or just past a key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum From {
+    Start(keys::TimeKey),
+    After(keys::TimeKey),
+}
 
 impl Exporter {
     /// `preferred` orders the CSV's category columns (the live registry's order); categories of
-    /// older revisions follow, found in the archived snapshots.
+    /// older revisions follow, found in the archived snapshots. Blocking.
     pub(crate) fn new(
         store: Store,
         range: TimeRange,
@@ -88,9 +93,7 @@ impl Exporter {
     ) -> Result<Exporter, StoreError> {
         let mut categories: Vec<String> = preferred.to_vec();
         if format == ExportFormat::Csv {
-            let trees = store.shared.trees()?;
-            for entry in trees.snapshots.iter() {
-                let (_, json) = entry?;
+            for json in store.snapshots_blocking()? {
                 let Ok(terms) = Terms::from_snapshot(&json) else {
                     continue;
                 };
@@ -113,23 +116,21 @@ impl Exporter {
     ///
     /// Reads a batch at a time and lets go of the database while it writes: a client that
     /// reads slowly (or not at all) must not keep the store from reopening after a failure,
-    /// which needs every handle on the old database dropped.
+    /// which needs every handle on the old database dropped (nor hold a PostgreSQL connection
+    /// or transaction open).
     pub(crate) fn write_to(&self, out: &mut impl Write) -> Result<u64, ExportError> {
         let (start, end) = self.range.keys();
-        let end = end.map_or(Bound::Unbounded, |e| {
-            Bound::Excluded(sled::IVec::from(&e[..]))
-        });
-        let mut from = Bound::Included(sled::IVec::from(&start[..]));
+        let mut from = From::Start(start);
         if self.format == ExportFormat::Csv {
             csv::write_header(out, &self.categories)?;
         }
         let mut count = 0;
         loop {
-            let batch = self.read_batch((from.clone(), end.clone()))?;
+            let batch = self.store.export_batch(from, end)?;
             let Some((last, _)) = batch.last() else {
                 break;
             };
-            from = Bound::Excluded(last.clone());
+            from = From::After(*last);
             for (_, value) in &batch {
                 match self.format {
                     ExportFormat::Ndjson => {
@@ -148,24 +149,5 @@ impl Exporter {
         super::release_free_memory();
         out.flush()?;
         Ok(count)
-    }
-
-    /// The next records of the range, up to `READ_BATCH` of them or `READ_BYTES`.
-    fn read_batch(
-        &self,
-        range: (Bound<sled::IVec>, Bound<sled::IVec>),
-    ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
-        let trees = self.store.shared.trees()?;
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        for entry in trees.records.range(range) {
-            let (key, value) = entry?;
-            bytes += value.len();
-            batch.push((key, value));
-            if batch.len() >= READ_BATCH || bytes >= READ_BYTES {
-                break;
-            }
-        }
-        Ok(batch)
     }
 }

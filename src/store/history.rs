@@ -1,12 +1,11 @@
-//! One visitor's history, a page at a time, found through `by-consent-v1` and the id's time.
+//! One visitor's history, a page at a time: what a client may ask for and what it gets, the
+//! same on every store.
 
-use super::records::Owner;
-use super::{Store, StoreError, keys};
-use crate::consent::ConsentId;
+use super::keys;
 
 /// Where a page of a visitor's history ends: opaque to clients (hex of a time key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct HistoryCursor(keys::TimeKey);
+pub(crate) struct HistoryCursor(pub(crate) keys::TimeKey);
 
 impl HistoryCursor {
     fn parse(s: &str) -> Option<HistoryCursor> {
@@ -60,8 +59,8 @@ impl HistoryError {
 /// Which page of a visitor's history to read: at most `limit` records after the cursor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct HistoryPage {
-    after: Option<HistoryCursor>,
-    limit: usize,
+    pub(crate) after: Option<HistoryCursor>,
+    pub(crate) limit: usize,
 }
 
 impl HistoryPage {
@@ -104,114 +103,7 @@ impl HistoryPage {
 #[derive(Debug)]
 pub(crate) struct History {
     /// Stored JSON, oldest first.
-    pub records: Vec<Vec<u8>>,
+    pub(crate) records: Vec<Vec<u8>>,
     /// Where the next page starts, if there is one.
-    pub next: Option<HistoryCursor>,
-}
-
-impl Store {
-    /// Time keys of one visitor's records after `after`, oldest first, at most `limit`: the
-    /// first decision, found in the millisecond the id names, then the indexed ones.
-    pub(super) fn keys_of_after(
-        trees: &super::Trees,
-        consent_id: &str,
-        after: Option<keys::TimeKey>,
-        limit: usize,
-    ) -> Result<Vec<keys::TimeKey>, StoreError> {
-        let mut out = Vec::new();
-        let later = |time: &keys::TimeKey| after.is_none_or(|a| *time > a);
-        let created = ConsentId::parse(consent_id)
-            .ok()
-            .and_then(|id| id.created_millis());
-        if let Some(ms) = created {
-            let start = ms.saturating_mul(1_000_000);
-            let range = keys::time_bound(start)..keys::time_bound(start.saturating_add(1_000_000));
-            for entry in trees.records.range(range) {
-                let (time, value) = entry?;
-                let owner: Owner<'_> = serde_json::from_slice(&value)?;
-                if owner.consent_id == consent_id
-                    && let Ok(time) = keys::TimeKey::try_from(&time[..])
-                    && later(&time)
-                {
-                    out.push(time);
-                }
-            }
-        }
-        let prefix = keys::consent_prefix(consent_id);
-        let start = match after {
-            // The first key past `after`'s: the same key with one more byte.
-            Some(after) => {
-                let mut key = keys::consent_key(consent_id, &after);
-                key.push(0);
-                key
-            }
-            None => prefix.clone(),
-        };
-        // One more than asked for: the caller learns whether a next page exists.
-        for index in trees.by_consent.range(start..).keys().take(limit) {
-            let index = index?;
-            if !index.starts_with(&prefix) {
-                break;
-            }
-            if let Some(time) = keys::time_key_of_index(&index)
-                && !out.contains(&time)
-            {
-                out.push(time);
-            }
-        }
-        out.sort_unstable();
-        out.truncate(limit);
-        Ok(out)
-    }
-
-    /// Every time key of one visitor's records, oldest first.
-    pub(super) fn keys_of(
-        trees: &super::Trees,
-        consent_id: &str,
-    ) -> Result<Vec<keys::TimeKey>, StoreError> {
-        Self::keys_of_after(trees, consent_id, None, usize::MAX)
-    }
-
-    /// One page of a visitor's records as stored JSON, oldest first, and the cursor of the
-    /// next page if there is one.
-    pub(crate) async fn history(
-        &self,
-        consent_id: &ConsentId,
-        page: HistoryPage,
-    ) -> Result<History, StoreError> {
-        let consent_id = consent_id.clone();
-        self.blocking(move |store| store.history_blocking(&consent_id, page.after, page.limit))
-            .await
-    }
-
-    /// At most `limit` of a visitor's records after `after`, oldest first. Blocking.
-    pub(super) fn history_blocking(
-        &self,
-        consent_id: &ConsentId,
-        after: Option<HistoryCursor>,
-        limit: usize,
-    ) -> Result<History, StoreError> {
-        let trees = self.shared.trees()?;
-        let limit = limit.max(1);
-        let mut times = Self::keys_of_after(
-            &trees,
-            consent_id.as_str(),
-            after.map(|c| c.0),
-            limit.saturating_add(1),
-        )?;
-        let more = times.len() > limit;
-        times.truncate(limit);
-        let mut records = Vec::with_capacity(times.len());
-        for time in &times {
-            if let Some(value) = trees.records.get(time)? {
-                records.push(value.to_vec());
-            }
-        }
-        Ok(History {
-            records,
-            next: more
-                .then(|| times.last().copied().map(HistoryCursor))
-                .flatten(),
-        })
-    }
+    pub(crate) next: Option<HistoryCursor>,
 }

@@ -1,59 +1,39 @@
-//! The consent store over sled: one versioned tree per index, inside a `consentry` data folder
-//! that carries its format version.
+//! The consent store: where records, snapshots and discoveries live. One interface over two
+//! engines (CONTRACT §6): sled inside this process (`sled.rs`, the default, one machine), or
+//! PostgreSQL shared by any number of nodes (`postgres/`). Everything the handlers, the CLI
+//! and the upkeep call is here; what is the same on both engines (what a client may ask for,
+//! how stats add up, how an export is written) sits beside it, engine-free.
 //!
-//! Trees: `records-v1` (time key → record JSON), `by-consent-v1` (visitor id + time key → empty,
-//! for every decision but a visitor's first, which sits at the time its id names),
-//! `decisions-v1` (visitor id + the banner's `decision_id` → time key, so a retried post is
-//! answered with the record it already made), `snapshots-v1` (`shown` hash → banner
-//! configuration as served), `erasing-v1` (visitor ids whose erasure has begun, finished at
-//! start if a crash interrupted it), `discoveries-v1` (host + kind + name → what visitors'
-//! pages reported of an undeclared name; created on open, so format 1 still). Writes are
-//! acknowledged only once flushed, through the group commit in `commit.rs`; discoveries,
-//! which are not evidence, only once applied (`discoveries.rs`).
-//!
-//! What handlers call is async and does its own blocking (`Store::blocking`), so no sled call
-//! runs on an async worker. The few blocking methods left (`archive_snapshots`, `purge_before`,
-//! `count`, `Exporter`) serve start-up, the store's background threads and `consentry export`,
-//! none of which runs on a worker.
+//! Each engine acknowledges a record only once it is durable: sled after a flush that began
+//! after the write, PostgreSQL after `COMMIT` returned with synchronous commit.
 
-mod commit;
 mod csv;
-mod discoveries;
-mod erase;
 mod export;
 mod history;
-mod keys;
-mod lock;
+pub(crate) mod keys;
+mod location;
+mod postgres;
 mod range;
 mod records;
-mod snapshots;
+mod sled;
 mod stats;
 mod stream;
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex, RwLock};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
 
 pub(crate) use export::{ExportError, ExportFormat, Exporter, UnknownFormat};
-pub(crate) use history::{HistoryError, HistoryPage};
+pub(crate) use history::{History, HistoryError, HistoryPage};
+pub use location::{InvalidStore, StoreUrl};
 pub(crate) use range::{RangeError, TimeRange};
 pub(crate) use records::Stored;
 pub(crate) use stats::{DayStats, InvalidDays, Stats, StatsDays};
 
-use crate::consent::Terms;
-use crate::telemetry::{Metrics, StoreMetrics, StoreOperation};
-
-/// Written in the data folder; a later release reads it to decide whether to migrate.
-const FORMAT_FILE: &str = "FORMAT";
-const FORMAT: &str = "consentry-store 1\n";
-
-/// The engine's name in metrics (`store="sled"`).
-const ENGINE: &str = "sled";
-
-/// sled's page cache. Records are written once and read rarely, so a small cache keeps the
-/// service's memory flat however many records it holds.
-const CACHE_BYTES: u64 = 4 * 1024 * 1024;
+use crate::consent::{ConsentId, ConsentRecord, Terms};
+use crate::discovery::{Discovered, Report};
+use crate::telemetry::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -69,7 +49,19 @@ pub enum StoreError {
     #[error("{} is in use by {by}", .path.display())]
     InUse { path: PathBuf, by: String },
     #[error("storage failed: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(#[from] ::sled::Error),
+    #[error("PostgreSQL at {at}: {source}")]
+    Postgres {
+        /// The hosts and database, never the password.
+        at: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// The database was migrated by a later Consentry: this one must not write to it.
+    #[error(
+        "PostgreSQL at {at} holds schema version {found}, newer than this Consentry's {known}: upgrade Consentry"
+    )]
+    Schema { at: String, found: i32, known: i32 },
     #[error("the consent store is unavailable: {0}")]
     Unavailable(&'static str),
     #[error("a stored record is unreadable: {0}")]
@@ -77,7 +69,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn unavailable(why: &'static str) -> StoreError {
+    pub(crate) fn unavailable(why: &'static str) -> StoreError {
         StoreError::Unavailable(why)
     }
 
@@ -87,159 +79,56 @@ impl StoreError {
     }
 }
 
-impl<E: Into<StoreError>> From<sled::transaction::TransactionError<E>> for StoreError {
-    fn from(e: sled::transaction::TransactionError<E>) -> StoreError {
+impl<E: Into<StoreError>> From<::sled::transaction::TransactionError<E>> for StoreError {
+    fn from(e: ::sled::transaction::TransactionError<E>) -> StoreError {
         match e {
-            sled::transaction::TransactionError::Abort(e) => e.into(),
-            sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+            ::sled::transaction::TransactionError::Abort(e) => e.into(),
+            ::sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
         }
     }
 }
 
-/// A record to write: its time key, its index key (none for a first decision), its decision
-/// key (none without a `decision_id`), its JSON.
-pub(crate) struct Row<'a> {
-    pub(crate) time: keys::TimeKey,
-    pub(crate) index: Option<Vec<u8>>,
-    pub(crate) decision: Option<&'a [u8]>,
-    pub(crate) value: &'a [u8],
-}
-
-/// The open database of one generation (a reopen after a failure makes the next).
-pub(crate) struct Trees {
-    generation: u64,
-    db: sled::Db,
-    records: sled::Tree,
-    by_consent: sled::Tree,
-    decisions: sled::Tree,
-    snapshots: sled::Tree,
-    erasing: sled::Tree,
-    discoveries: sled::Tree,
-    /// Entries of `discoveries`, counted when opened and kept up to date by the one method
-    /// that adds them, for its ceiling (`MAX_DISCOVERIES`).
-    discovered: AtomicUsize,
-}
-
-impl Trees {
-    /// Writes records with their index entries, all in one transaction.
-    fn insert_records(&self, rows: &[Row<'_>]) -> Result<(), StoreError> {
-        use sled::Transactional;
-        (&self.records, &self.by_consent, &self.decisions)
-            .transaction(|(records, by_consent, decisions)| {
-                for row in rows {
-                    records.insert(&row.time[..], row.value)?;
-                    if let Some(index) = &row.index {
-                        by_consent.insert(&index[..], &[][..])?;
-                    }
-                    if let Some(decision) = &row.decision {
-                        decisions.insert(&decision[..], &row.time[..])?;
-                    }
-                }
-                Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
-            })
-            .map_err(StoreError::from)
-    }
-}
-
-pub(crate) struct Shared {
-    dir: PathBuf,
-    current: RwLock<Option<Arc<Trees>>>,
-    commit: commit::Commit,
-    writer: Mutex<std::sync::mpsc::Sender<commit::Write>>,
-    /// Parsed snapshots by `shown`; snapshots never change, so entries never go stale.
-    terms: RwLock<HashMap<String, Arc<Terms>>>,
-    /// Counts of whole past days, for stats (see `Store::stats`).
-    days: Mutex<HashMap<time::Date, stats::DayStats>>,
-    /// The last health probe: callers within `PROBE_EVERY` of it share it, so a flood of
-    /// `/healthz` costs one durable write a second, not one each.
-    probe: tokio::sync::Mutex<Option<Probe>>,
-    /// Batches, flushes and failures, for `/metrics`.
-    metrics: StoreMetrics,
-}
-
-/// How long a health probe's answer is shared.
-const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// The last successful probe: when (for sharing it) and at what time (for the answer).
-#[derive(Clone, Copy)]
-struct Probe {
-    at: std::time::Instant,
-    stamp: time::OffsetDateTime,
-}
-
-impl Shared {
-    fn trees(&self) -> Result<Arc<Trees>, StoreError> {
-        let current = match self.current.read() {
-            Ok(g) => g.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        current.ok_or(StoreError::unavailable(
-            "it is recovering from a storage failure",
-        ))
-    }
-
-    fn open_trees(&self, generation: u64) -> Result<Trees, StoreError> {
-        let db = sled::Config::new()
-            .path(self.dir.join("sled"))
-            .cache_capacity(CACHE_BYTES)
-            .mode(sled::Mode::HighThroughput)
-            // The flusher thread flushes; sled's own periodic flush would only compete with it.
-            .flush_every_ms(None)
-            .open()?;
-        let discoveries = db.open_tree("discoveries-v1")?;
-        Ok(Trees {
-            generation,
-            records: db.open_tree("records-v1")?,
-            by_consent: db.open_tree("by-consent-v1")?,
-            decisions: db.open_tree("decisions-v1")?,
-            snapshots: db.open_tree("snapshots-v1")?,
-            erasing: db.open_tree("erasing-v1")?,
-            discovered: AtomicUsize::new(discoveries.len()),
-            discoveries,
-            db,
-        })
-    }
-
-    fn install(&self, trees: Trees) {
-        let trees = Some(Arc::new(trees));
-        match self.current.write() {
-            Ok(mut g) => *g = trees,
-            Err(poisoned) => *poisoned.into_inner() = trees,
-        }
-    }
-
-    fn close(&self) {
-        match self.current.write() {
-            Ok(mut g) => *g = None,
-            Err(poisoned) => *poisoned.into_inner() = None,
-        }
-    }
-
-    /// Waits, blocking, until a write just made to `trees` is durable.
-    fn durable(&self, trees: &Trees) -> Result<(), StoreError> {
-        commit::wait_blocking(&self.commit, trees.generation)
-    }
-}
-
-/// A cheap-to-clone handle on the store.
+/// A cheap-to-clone handle on the store, whichever engine holds it.
 #[derive(Clone)]
-pub(crate) struct Store {
-    shared: Arc<Shared>,
+pub(crate) enum Store {
+    Sled(sled::Sled),
+    Postgres(postgres::Postgres),
 }
 
 /// A handle that does not keep the store open, for background tasks.
 #[derive(Clone)]
-pub(crate) struct WeakStore(std::sync::Weak<Shared>);
+pub(crate) enum WeakStore {
+    Sled(sled::WeakSled),
+    Postgres(postgres::WeakPostgres),
+}
 
 impl WeakStore {
     pub(crate) fn upgrade(&self) -> Option<Store> {
-        self.0.upgrade().map(|shared| Store { shared })
+        match self {
+            WeakStore::Sled(weak) => weak.upgrade().map(Store::Sled),
+            WeakStore::Postgres(weak) => weak.upgrade().map(Store::Postgres),
+        }
     }
 }
 
 impl Store {
-    /// Runs blocking store work off the async workers: every async method of the store goes
-    /// through here, so no handler ever waits on sled (pict-rs's `b!`).
+    /// Opens (or makes) the store `url` names; it reports its batches, commits and failures to
+    /// `metrics`. PostgreSQL's schema is migrated first, by one node at a time.
+    pub(crate) fn open(url: &StoreUrl, metrics: &Metrics) -> Result<Store, StoreError> {
+        match url {
+            StoreUrl::Sled(dir) => sled::Sled::open(dir, metrics).map(Store::Sled),
+            StoreUrl::Postgres(pg) => postgres::Postgres::open(pg, metrics).map(Store::Postgres),
+        }
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakStore {
+        match self {
+            Store::Sled(s) => WeakStore::Sled(s.downgrade()),
+            Store::Postgres(p) => WeakStore::Postgres(p.downgrade()),
+        }
+    }
+
+    /// Runs blocking store work (an export, the CSV's categories) off the async workers.
     pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
@@ -250,169 +139,152 @@ impl Store {
             .unwrap_or(Err(StoreError::Unavailable("a storage task stopped")))
     }
 
-    /// Opens (or makes) the store in `dir`; it reports its batches, flushes and failures to
-    /// `metrics`.
-    pub(crate) fn open(dir: &Path, metrics: &Metrics) -> Result<Store, StoreError> {
-        let folder = |source| StoreError::Folder {
-            path: dir.to_path_buf(),
-            source,
-        };
-        std::fs::create_dir_all(dir).map_err(folder)?;
-        match check_format(dir) {
-            Ok(()) => {}
-            Err(FormatError::Io(e)) => return Err(folder(e)),
-            Err(FormatError::Other(found)) => {
-                return Err(StoreError::Format {
-                    path: dir.to_path_buf(),
-                    found,
-                });
-            }
-        }
-        keep_large_buffers_out_of_the_heap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let shared = Arc::new(Shared {
-            dir: dir.to_path_buf(),
-            current: RwLock::new(None),
-            commit: commit::Commit::default(),
-            writer: Mutex::new(tx),
-            terms: RwLock::new(HashMap::new()),
-            days: Mutex::new(HashMap::new()),
-            probe: tokio::sync::Mutex::new(None),
-            metrics: metrics.store(ENGINE),
-        });
-        shared.install(shared.open_trees(0).map_err(|e| lock::in_use(dir, e))?);
-        let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
-            std::thread::Builder::new()
-                .name(name.to_owned())
-                .spawn(f)
-                .map_err(folder)
-        };
-        let weak = Arc::downgrade(&shared);
-        spawn(
-            "consentry-writer",
-            Box::new(move || commit::run_writer(weak, rx)),
-        )?;
-        let weak = Arc::downgrade(&shared);
-        spawn(
-            "consentry-flusher",
-            Box::new(move || commit::run_flusher(weak)),
-        )?;
-        let store = Store { shared };
-        store.finish_erasures()?;
-        Ok(store)
-    }
-
-    pub(crate) fn downgrade(&self) -> WeakStore {
-        WeakStore(Arc::downgrade(&self.shared))
-    }
-
-    /// Whether the store takes a durable write: proven by a probe write at most once a second,
-    /// shared by every caller; answers when that probe was made. A store that has failed and is
-    /// recovering answers at once, without a probe.
-    pub(crate) async fn health(&self) -> Result<time::OffsetDateTime, StoreError> {
-        let broken = || StoreError::unavailable("it is recovering from a storage failure");
-        if self.shared.commit.is_broken() {
-            return Err(broken());
-        }
-        let mut last = self.shared.probe.lock().await;
-        if let Some(probe) = *last
-            && probe.at.elapsed() < PROBE_EVERY
-        {
-            return Ok(probe.stamp);
-        }
-        // Only a success is shared: after a failure the next caller probes again (one at a
-        // time, behind the lock), so a store that has recovered says so at once.
-        *last = None;
-        if let Err(e) = self.blocking(Store::check_writable).await {
-            self.shared.metrics.error(StoreOperation::Probe);
-            tracing::warn!(error = %e, "health probe: the store refused a durable write");
-            return Err(StoreError::unavailable("it refused a durable write"));
-        }
-        let probe = Probe {
-            at: std::time::Instant::now(),
-            stamp: time::OffsetDateTime::now_utc(),
-        };
-        *last = Some(probe);
-        Ok(probe.stamp)
-    }
-
     /// The engine's name, as metrics and `/readyz` give it.
     pub(crate) fn engine(&self) -> &'static str {
-        ENGINE
+        match self {
+            Store::Sled(s) => s.engine(),
+            Store::Postgres(p) => p.engine(),
+        }
     }
 
-    /// Waits for a flush that covers every write made so far: at shutdown, once the servers
-    /// have stopped.
+    /// Stores a record; answers once it is durable, with the JSON that was stored, or with
+    /// the record it repeats (the same visitor and `decision_id`), stored before.
+    pub(crate) async fn append(&self, record: &ConsentRecord) -> Result<Stored, StoreError> {
+        match self {
+            Store::Sled(s) => s.append(record).await,
+            Store::Postgres(p) => p.append(record).await,
+        }
+    }
+
+    /// One page of a visitor's records as stored JSON, oldest first.
+    pub(crate) async fn history(
+        &self,
+        consent_id: &ConsentId,
+        page: HistoryPage,
+    ) -> Result<History, StoreError> {
+        match self {
+            Store::Sled(s) => s.history(consent_id, page).await,
+            Store::Postgres(p) => p.history(consent_id, page).await,
+        }
+    }
+
+    /// Decisions per day over the last `days`, and the share granted per category.
+    pub(crate) async fn stats(&self, days: StatsDays) -> Result<Stats, StoreError> {
+        match self {
+            Store::Sled(s) => s.stats(days).await,
+            Store::Postgres(p) => p.stats(days).await,
+        }
+    }
+
+    /// Removes every record of a visitor, all or none; how many.
+    pub(crate) async fn erase(&self, consent_id: &ConsentId) -> Result<usize, StoreError> {
+        match self {
+            Store::Sled(s) => s.erase(consent_id).await,
+            Store::Postgres(p) => p.erase(consent_id).await,
+        }
+    }
+
+    /// The snapshot a `shown` hash names, as archived.
+    pub(crate) async fn snapshot(&self, shown: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self {
+            Store::Sled(s) => s.snapshot(shown).await,
+            Store::Postgres(p) => p.snapshot(shown).await,
+        }
+    }
+
+    /// The terms a `shown` hash names, parsed once and remembered (snapshots never change).
+    pub(crate) async fn terms(&self, shown: &str) -> Result<Option<Arc<Terms>>, StoreError> {
+        match self {
+            Store::Sled(s) => s.terms(shown).await,
+            Store::Postgres(p) => p.terms(shown).await,
+        }
+    }
+
+    /// Archives snapshots not archived yet, durably, before they are served. Blocking.
+    pub(crate) fn archive_snapshots<'a>(
+        &self,
+        snapshots: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sled(s) => s.archive_snapshots(snapshots),
+            Store::Postgres(p) => p.archive_snapshots(snapshots),
+        }
+    }
+
+    /// Every archived snapshot's JSON. Blocking.
+    pub(crate) fn snapshots_blocking(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        match self {
+            Store::Sled(s) => s.snapshots_blocking(),
+            Store::Postgres(p) => p.snapshots_blocking(),
+        }
+    }
+
+    /// The next batch of an export. Blocking.
+    pub(crate) fn export_batch(
+        &self,
+        from: export::From,
+        end: Option<keys::TimeKey>,
+    ) -> Result<Vec<(keys::TimeKey, Vec<u8>)>, StoreError> {
+        match self {
+            Store::Sled(s) => s.export_batch(from, end),
+            Store::Postgres(p) => p.export_batch(from, end),
+        }
+    }
+
+    /// Removes every record made before `cutoff`; how many. Blocking.
+    pub(crate) fn purge_before(&self, cutoff: OffsetDateTime) -> Result<usize, StoreError> {
+        match self {
+            Store::Sled(s) => s.purge_before(cutoff),
+            Store::Postgres(p) => p.purge_before(cutoff),
+        }
+    }
+
+    /// How many records the store holds, counting no further than `limit`. Blocking.
+    pub(crate) fn count_up_to(&self, limit: usize) -> Result<usize, StoreError> {
+        match self {
+            Store::Sled(s) => s.count_up_to(limit),
+            Store::Postgres(p) => p.count_up_to(limit),
+        }
+    }
+
+    /// Notes the names a visitor's page reported that the registry does not declare.
+    pub(crate) async fn note_discoveries(
+        &self,
+        report: Report,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if report.items.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Store::Sled(s) => s.note_discoveries(report, now).await,
+            Store::Postgres(p) => p.note_discoveries(report, now).await,
+        }
+    }
+
+    /// Every discovered name, in key order (host, kind, name).
+    pub(crate) async fn discoveries(&self) -> Result<Vec<Discovered>, StoreError> {
+        match self {
+            Store::Sled(s) => s.discoveries().await,
+            Store::Postgres(p) => p.discoveries().await,
+        }
+    }
+
+    /// Whether the store takes a durable write, proven at most once a second; when it was.
+    pub(crate) async fn health(&self) -> Result<OffsetDateTime, StoreError> {
+        match self {
+            Store::Sled(s) => s.health().await,
+            Store::Postgres(p) => p.health().await,
+        }
+    }
+
+    /// Waits until every write made so far is durable: at shutdown.
     pub(crate) async fn flush(&self) -> Result<(), StoreError> {
-        self.blocking(|store| {
-            let trees = store.shared.trees()?;
-            store.shared.durable(&trees)
-        })
-        .await
-    }
-
-    /// Proves the store accepts a durable write. Blocking.
-    fn check_writable(&self) -> Result<(), StoreError> {
-        let trees = self.shared.trees()?;
-        trees.db.insert(
-            "health",
-            &time::OffsetDateTime::now_utc()
-                .unix_timestamp()
-                .to_be_bytes(),
-        )?;
-        self.shared.durable(&trees)
-    }
-}
-
-/// Reads the data folder's format, or writes it in a new folder. Read tolerantly (an editor's
-/// CRLF or a lost final newline is still format 1), written durably (a crash on first start
-/// must not leave an empty `FORMAT` that refuses every later start).
-fn check_format(dir: &Path) -> Result<(), FormatError> {
-    let path = dir.join(FORMAT_FILE);
-    match std::fs::read_to_string(&path) {
-        // Notepad and friends write a byte-order mark; it says nothing about the format.
-        Ok(found) if found.trim_start_matches('\u{feff}').trim() == FORMAT.trim() => Ok(()),
-        // Empty: a crash on a first start, before FORMAT was written durably. Format 1 is the
-        // only one there has been, so that is what the folder holds.
-        Ok(found) if found.trim_start_matches('\u{feff}').trim().is_empty() => {
-            tracing::warn!(path = %path.display(), "FORMAT was empty (a crash on first start?); writing it again");
-            write_durably(dir, FORMAT_FILE, FORMAT.as_bytes()).map_err(FormatError::Io)
+        match self {
+            Store::Sled(s) => s.flush().await,
+            // Every write was committed before it was answered.
+            Store::Postgres(_) => Ok(()),
         }
-        Ok(found) => Err(FormatError::Other(found.trim().to_owned())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            write_durably(dir, FORMAT_FILE, FORMAT.as_bytes()).map_err(FormatError::Io)
-        }
-        Err(e) => Err(FormatError::Io(e)),
-    }
-}
-
-enum FormatError {
-    Io(std::io::Error),
-    Other(String),
-}
-
-/// Write to a temporary file, fsync it, rename it into place, fsync the folder: after a crash
-/// the file is either absent or whole.
-fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let temporary = dir.join(format!(".{name}.tmp"));
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, dir.join(name))?;
-    std::fs::File::open(dir)?.sync_all()
-}
-
-/// sled allocates a 512 KiB log buffer per flush and frees it once written. glibc's malloc
-/// raises its mmap threshold after the first such free, so later buffers come from the heap,
-/// which fragments and never shrinks: with a flush every millisecond that doubled resident
-/// memory. A fixed threshold keeps them in their own mappings, returned on free.
-fn keep_large_buffers_out_of_the_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only adjusts malloc's tuning; any value is valid for M_MMAP_THRESHOLD.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 

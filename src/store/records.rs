@@ -1,10 +1,6 @@
-//! Consent records: appended through the group commit, answered once durable.
+//! What storing a record answers, and the fields of a stored record every store reads back.
 
 use serde::Deserialize;
-use tokio::sync::oneshot;
-
-use super::{Store, StoreError, keys};
-use crate::consent::ConsentRecord;
 
 /// A post's outcome, with the stored record's JSON.
 #[derive(Debug)]
@@ -16,59 +12,21 @@ pub(crate) enum Stored {
 }
 
 #[derive(Deserialize)]
-pub(super) struct Owner<'a> {
+pub(crate) struct Owner<'a> {
     #[serde(borrow)]
-    pub(super) consent_id: &'a str,
+    pub(crate) consent_id: &'a str,
     #[serde(borrow, default)]
-    pub(super) decision_id: Option<&'a str>,
-}
-
-impl Store {
-    /// Stores a record; answers once it is flushed to disk, with the JSON that was stored. A
-    /// record repeating the visitor and `decision_id` of a stored one is not stored again: the
-    /// answer is `Existing` with the stored one.
-    pub(crate) async fn append(&self, record: &ConsentRecord) -> Result<Stored, StoreError> {
-        let value = serde_json::to_vec(record)?;
-        let nanos = keys::nanos(record.recorded_at);
-        let (reply, answer) = oneshot::channel();
-        // A first decision under a service-made id cannot be a repeat, but its entry is
-        // written all the same: the banner's retry of it names the id the answer gave.
-        let decision = record
-            .decision_id
-            .as_ref()
-            .map(|decision| keys::decision_key(record.consent_id.as_str(), decision));
-        let write = super::commit::Write {
-            nanos,
-            consent_id: record.consent_id.as_str().to_owned(),
-            indexed: !record.first_decision,
-            decision,
-            value,
-            reply,
-        };
-        if self.shared.commit.is_broken() {
-            return Err(StoreError::unavailable(
-                "it is recovering from a storage failure",
-            ));
-        }
-        let sent = match self.shared.writer.lock() {
-            Ok(tx) => tx.send(write),
-            Err(poisoned) => poisoned.into_inner().send(write),
-        };
-        sent.map_err(|_| StoreError::unavailable("the writer stopped"))?;
-        answer
-            .await
-            .unwrap_or(Err(StoreError::unavailable("the writer stopped")))
-    }
+    pub(crate) decision_id: Option<&'a str>,
 }
 
 /// A record for tests: `at`, a first decision, with the given action and analytics choice.
 #[cfg(test)]
-pub(super) fn record(
+pub(crate) fn record(
     at: time::OffsetDateTime,
     action: crate::consent::Action,
     analytics: bool,
-) -> ConsentRecord {
-    ConsentRecord {
+) -> crate::consent::ConsentRecord {
+    crate::consent::ConsentRecord {
         consent_id: crate::consent::ConsentId::generate(at),
         recorded_at: at,
         revision: "r1".to_owned(),

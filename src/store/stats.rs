@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use super::{Store, StoreError, keys};
 use crate::consent::Action;
 
 /// A record's fields that counting needs, read without copying.
@@ -69,7 +68,7 @@ impl StatsDays {
     }
 
     /// `[since, until)`: from the midnight (UTC) that starts the first day to just past `now`.
-    fn bounds(self, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+    pub(crate) fn bounds(self, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
         let since = (now.date() - time::Duration::days(i64::from(self.0) - 1))
             .with_time(time::Time::MIDNIGHT)
             .assume_utc();
@@ -88,123 +87,76 @@ pub(crate) struct Stats {
     pub share_granted: BTreeMap<String, f64>,
 }
 
-impl Store {
-    /// How many records the store holds, counting no further than `limit`: the purge asks only
-    /// whether fewer are left than it removed, which must not read every key each hour. Blocking.
-    pub(crate) fn count_up_to(&self, limit: usize) -> Result<usize, StoreError> {
-        Ok(self
-            .shared
-            .trees()?
-            .records
-            .iter()
-            .keys()
-            .take(limit)
-            .count())
-    }
+/// One day of a period, or the part of it the period covers: `[start, end)`. `whole` when it
+/// is a whole day that is over, whose count can no longer change but by an erase or a purge.
+pub(crate) struct Span {
+    pub(crate) date: Date,
+    pub(crate) start: OffsetDateTime,
+    pub(crate) end: OffsetDateTime,
+    pub(crate) whole: bool,
+}
 
-    /// Decisions per day over the last `days`, and the share granted per category.
-    pub(crate) async fn stats(&self, days: StatsDays) -> Result<Stats, StoreError> {
-        let (since, until) = days.bounds(OffsetDateTime::now_utc());
-        self.blocking(move |store| store.stats_between(since, until))
-            .await
-    }
-
-    /// Decisions per day over `[since, until)`, and the share granted per category. Blocking.
-    /// Whole days that are over are counted once and remembered (until an erase or a purge
-    /// touches them), so the dashboard does not read every record again.
-    fn stats_between(
-        &self,
-        since: OffsetDateTime,
-        until: OffsetDateTime,
-    ) -> Result<Stats, StoreError> {
-        let trees = self.shared.trees()?;
-        // Past this margin no write can still land on an earlier day.
-        let settled = (OffsetDateTime::now_utc() - time::Duration::minutes(10)).date();
-        let mut days = Vec::new();
-        let mut total = DayStats::default();
-        let mut date = since.date();
-        while date <= until.date() {
-            let midnight = date.with_time(time::Time::MIDNIGHT).assume_utc();
-            let next = midnight + time::Duration::days(1);
-            let (start, end) = (since.max(midnight), until.min(next));
-            if start < end {
-                let whole = start == midnight && end == next && date < settled;
-                let day = match whole.then(|| self.cached_day(date)).flatten() {
-                    Some(day) => day,
-                    None => {
-                        let day = count(&trees, start, end)?;
-                        if whole {
-                            self.remember_day(date, &day);
-                        }
-                        day
-                    }
-                };
-                if day.decisions > 0 {
-                    add(&mut total, &day);
-                    let mut day = day;
-                    day.date = date.to_string();
-                    day.share_granted = shares(&day);
-                    days.push(day);
-                }
-            }
-            let Some(following) = date.next_day() else {
-                break;
-            };
-            date = following;
+/// The days of `[since, until)`, in order.
+pub(crate) fn spans(since: OffsetDateTime, until: OffsetDateTime) -> Vec<Span> {
+    // Past this margin no write can still land on an earlier day.
+    let settled = (OffsetDateTime::now_utc() - time::Duration::minutes(10)).date();
+    let mut out = Vec::new();
+    let mut date = since.date();
+    while date <= until.date() {
+        let midnight = date.with_time(time::Time::MIDNIGHT).assume_utc();
+        let next = midnight + time::Duration::days(1);
+        let (start, end) = (since.max(midnight), until.min(next));
+        if start < end {
+            let whole = start == midnight && end == next && date < settled;
+            out.push(Span {
+                date,
+                start,
+                end,
+                whole,
+            });
         }
-        super::release_free_memory();
-        Ok(Stats {
-            days,
-            decisions: total.decisions,
-            share_granted: shares(&total),
-            actions: total.actions,
-        })
-    }
-
-    fn cached_day(&self, date: Date) -> Option<DayStats> {
-        match self.shared.days.lock() {
-            Ok(days) => days.get(&date).cloned(),
-            Err(poisoned) => poisoned.into_inner().get(&date).cloned(),
-        }
-    }
-
-    fn remember_day(&self, date: Date, day: &DayStats) {
-        match self.shared.days.lock() {
-            Ok(mut days) => days.insert(date, day.clone()),
-            Err(poisoned) => poisoned.into_inner().insert(date, day.clone()),
+        let Some(following) = date.next_day() else {
+            break;
         };
+        date = following;
     }
+    out
+}
 
-    /// Forgets the counts of the days `keep` rejects, after records were removed.
-    pub(super) fn forget_days(&self, mut keep: impl FnMut(&Date) -> bool) {
-        match self.shared.days.lock() {
-            Ok(mut days) => days.retain(|d, _| keep(d)),
-            Err(poisoned) => poisoned.into_inner().retain(|d, _| keep(d)),
+/// The stats of counted days, in date order; days without decisions are left out.
+pub(crate) fn assemble(counted: impl IntoIterator<Item = (Date, DayStats)>) -> Stats {
+    let mut days = Vec::new();
+    let mut total = DayStats::default();
+    for (date, mut day) in counted {
+        if day.decisions > 0 {
+            add(&mut total, &day);
+            day.date = date.to_string();
+            day.share_granted = shares(&day);
+            days.push(day);
         }
+    }
+    Stats {
+        days,
+        decisions: total.decisions,
+        share_granted: shares(&total),
+        actions: total.actions,
     }
 }
 
-/// Counts the records of `[start, end)`.
-fn count(
-    trees: &super::Trees,
-    start: OffsetDateTime,
-    end: OffsetDateTime,
-) -> Result<DayStats, StoreError> {
-    let range = keys::time_bound(keys::nanos(start))..keys::time_bound(keys::nanos(end));
-    let mut day = DayStats::default();
-    for entry in trees.records.range(range) {
-        let (_, value) = entry?;
-        let record: Counted = serde_json::from_slice(&value)?;
-        day.decisions += 1;
-        *day.actions.entry(record.action).or_default() += 1;
+impl DayStats {
+    /// Counts one stored record.
+    pub(crate) fn count(&mut self, json: &[u8]) -> Result<(), serde_json::Error> {
+        let record: Counted = serde_json::from_slice(json)?;
+        self.decisions += 1;
+        *self.actions.entry(record.action).or_default() += 1;
         for (category, granted) in record.categories {
             if granted {
-                *day.granted.entry(category.clone()).or_default() += 1;
+                *self.granted.entry(category.clone()).or_default() += 1;
             }
-            *day.offered.entry(category).or_default() += 1;
+            *self.offered.entry(category).or_default() += 1;
         }
+        Ok(())
     }
-    Ok(day)
 }
 
 fn add(total: &mut DayStats, day: &DayStats) {
@@ -234,43 +186,6 @@ fn shares(day: &DayStats) -> BTreeMap<String, f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::records::record;
-
-    #[test]
-    fn stats_of_past_days_are_remembered_until_an_erase_changes_them() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path(), &crate::telemetry::Metrics::new()).expect("opens");
-        let now = OffsetDateTime::now_utc();
-        let three_days_ago = now - time::Duration::days(3);
-        let records = [
-            record(three_days_ago, Action::AcceptAll, true),
-            record(three_days_ago, Action::RejectAll, false),
-            record(now, Action::Custom, true),
-        ];
-        actix_web::rt::System::new().block_on(async {
-            for r in &records {
-                store.append(r).await.expect("stored");
-            }
-        });
-        let since = now - time::Duration::days(7);
-        let until = now + time::Duration::seconds(1);
-
-        let before = store.stats_between(since, until).expect("stats");
-        let again = store.stats_between(since, until).expect("stats");
-        actix_web::rt::System::new()
-            .block_on(store.erase(&records[0].consent_id))
-            .expect("erased");
-        let after = store.stats_between(since, until).expect("stats");
-
-        assert_eq!(before.decisions, 3);
-        assert_eq!(before.days.len(), 2);
-        assert_eq!(before.days[0].decisions, 2);
-        assert_eq!(before.share_granted["analytics"], 0.6667);
-        assert_eq!(again.decisions, 3, "remembered days count the same");
-        assert_eq!(after.decisions, 2, "the erase is seen");
-        assert_eq!(after.days[0].decisions, 1);
-        assert_eq!(after.days[0].actions.get(&Action::RejectAll), Some(&1));
-    }
 
     #[test]
     fn days_are_a_whole_number_from_1_to_3660_counted_back_from_today() {

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use super::{Store, StoreError};
+use super::Sled;
 use crate::consent::Terms;
+use crate::store::StoreError;
 
-impl Store {
+impl Sled {
     /// Archives what the banner shows under each `shown` hash, durably, with a single wait for
     /// the disk; a known hash is kept as first stored (the content is the same by
     /// construction). Blocking: run at start-up and by the registry watcher, before serving.

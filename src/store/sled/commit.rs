@@ -17,8 +17,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::keys;
-use super::records::Stored;
 use super::{Shared, StoreError, Trees};
+use crate::store::records::Stored;
 use crate::telemetry::StoreOperation;
 
 /// How a waiter hears the outcome of the flush that covers its write.

@@ -7,8 +7,9 @@ use std::sync::atomic::Ordering;
 
 use time::OffsetDateTime;
 
-use super::{Store, StoreError};
+use super::Sled;
 use crate::discovery::{Discovered, Report, SeenKind, Sighting};
+use crate::store::StoreError;
 
 /// Distinct names kept at most: a client forging reports from an allowed origin can add names,
 /// but not without bound. A report's new names past it are dropped; known ones still count.
@@ -29,7 +30,7 @@ fn parse_key(key: &[u8]) -> Option<(String, SeenKind, String)> {
     Some((host, kind, name))
 }
 
-impl Store {
+impl Sled {
     /// Counts each name of `report` as seen now. Acknowledged once applied, before it is
     /// durable: a crash may lose the last fraction of a second of reports, which browsers make
     /// again the next day.

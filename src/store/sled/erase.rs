@@ -3,9 +3,10 @@
 
 use time::{Date, OffsetDateTime};
 
-use super::records::Owner;
-use super::{Store, StoreError, keys};
+use super::Sled;
 use crate::consent::ConsentId;
+use crate::store::records::Owner;
+use crate::store::{StoreError, keys};
 
 /// Records removed per transaction when purging or erasing.
 const BATCH: usize = 512;
@@ -17,7 +18,7 @@ struct Removal {
     decision: Option<Vec<u8>>,
 }
 
-impl Store {
+impl Sled {
     /// Erases every record of one visitor, durably (GDPR Art. 17); returns how many.
     ///
     /// All or none, even across a crash: a durable mark in `erasing-v1` comes first, and a store
@@ -188,7 +189,7 @@ mod tests {
         let visitor = ConsentId::parse("lnp0k3b2_1111111111_2222222222_33").expect("an id");
         let stranger = record(OffsetDateTime::now_utc(), Action::AcceptAll, true);
         {
-            let store = Store::open(dir.path(), &crate::telemetry::Metrics::new()).expect("opens");
+            let store = Sled::open(dir.path(), &crate::telemetry::Metrics::new()).expect("opens");
             actix_web::rt::System::new().block_on(async {
                 for i in 0..(2 * BATCH + 10) {
                     let mut r = record(OffsetDateTime::now_utc(), Action::Custom, i % 2 == 0);
@@ -210,7 +211,7 @@ mod tests {
         // The flusher lets go of the old database within its 200 ms wait.
         let reopened = (0..50)
             .find_map(|_| {
-                Store::open(dir.path(), &crate::telemetry::Metrics::new())
+                Sled::open(dir.path(), &crate::telemetry::Metrics::new())
                     .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(50)))
                     .ok()
             })

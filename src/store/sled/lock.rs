@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::StoreError;
+use crate::store::StoreError;
 
 /// The error a refused lock becomes (any other error is kept as it is): the folder, and the
 /// holder as `/proc/locks` names it.

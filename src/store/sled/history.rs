@@ -1,0 +1,114 @@
+//! One visitor's history on sled, found through `by-consent-v1` and the id's time.
+
+use super::Sled;
+use crate::consent::ConsentId;
+use crate::store::history::{History, HistoryCursor, HistoryPage};
+use crate::store::records::Owner;
+use crate::store::{StoreError, keys};
+
+impl Sled {
+    /// Time keys of one visitor's records after `after`, oldest first, at most `limit`: the
+    /// first decision, found in the millisecond the id names, then the indexed ones.
+    pub(super) fn keys_of_after(
+        trees: &super::Trees,
+        consent_id: &str,
+        after: Option<keys::TimeKey>,
+        limit: usize,
+    ) -> Result<Vec<keys::TimeKey>, StoreError> {
+        let mut out = Vec::new();
+        let later = |time: &keys::TimeKey| after.is_none_or(|a| *time > a);
+        let created = ConsentId::parse(consent_id)
+            .ok()
+            .and_then(|id| id.created_millis());
+        if let Some(ms) = created {
+            let start = ms.saturating_mul(1_000_000);
+            let range = keys::time_bound(start)..keys::time_bound(start.saturating_add(1_000_000));
+            for entry in trees.records.range(range) {
+                let (time, value) = entry?;
+                let owner: Owner<'_> = serde_json::from_slice(&value)?;
+                if owner.consent_id == consent_id
+                    && let Ok(time) = keys::TimeKey::try_from(&time[..])
+                    && later(&time)
+                {
+                    out.push(time);
+                }
+            }
+        }
+        let prefix = keys::consent_prefix(consent_id);
+        let start = match after {
+            // The first key past `after`'s: the same key with one more byte.
+            Some(after) => {
+                let mut key = keys::consent_key(consent_id, &after);
+                key.push(0);
+                key
+            }
+            None => prefix.clone(),
+        };
+        // One more than asked for: the caller learns whether a next page exists.
+        for index in trees.by_consent.range(start..).keys().take(limit) {
+            let index = index?;
+            if !index.starts_with(&prefix) {
+                break;
+            }
+            if let Some(time) = keys::time_key_of_index(&index)
+                && !out.contains(&time)
+            {
+                out.push(time);
+            }
+        }
+        out.sort_unstable();
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Every time key of one visitor's records, oldest first.
+    pub(super) fn keys_of(
+        trees: &super::Trees,
+        consent_id: &str,
+    ) -> Result<Vec<keys::TimeKey>, StoreError> {
+        Self::keys_of_after(trees, consent_id, None, usize::MAX)
+    }
+
+    /// One page of a visitor's records as stored JSON, oldest first, and the cursor of the
+    /// next page if there is one.
+    pub(crate) async fn history(
+        &self,
+        consent_id: &ConsentId,
+        page: HistoryPage,
+    ) -> Result<History, StoreError> {
+        let consent_id = consent_id.clone();
+        self.blocking(move |store| store.history_blocking(&consent_id, page.after, page.limit))
+            .await
+    }
+
+    /// At most `limit` of a visitor's records after `after`, oldest first. Blocking.
+    pub(super) fn history_blocking(
+        &self,
+        consent_id: &ConsentId,
+        after: Option<HistoryCursor>,
+        limit: usize,
+    ) -> Result<History, StoreError> {
+        let trees = self.shared.trees()?;
+        let limit = limit.max(1);
+        let mut times = Self::keys_of_after(
+            &trees,
+            consent_id.as_str(),
+            after.map(|c| c.0),
+            limit.saturating_add(1),
+        )?;
+        let more = times.len() > limit;
+        times.truncate(limit);
+        let mut records = Vec::with_capacity(times.len());
+        for time in &times {
+            if let Some(value) = trees.records.get(time)? {
+                records.push(value.to_vec());
+            }
+        }
+        Ok(History {
+            records,
+            next: more
+                .then(|| times.last().copied().map(HistoryCursor))
+                .flatten(),
+        })
+    }
+}

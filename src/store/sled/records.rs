@@ -1,0 +1,46 @@
+//! Consent records on sled: appended through the group commit, answered once durable.
+
+use tokio::sync::oneshot;
+
+use super::Sled;
+use crate::consent::ConsentRecord;
+use crate::store::records::Stored;
+use crate::store::{StoreError, keys};
+
+impl Sled {
+    /// Stores a record; answers once it is flushed to disk, with the JSON that was stored. A
+    /// record repeating the visitor and `decision_id` of a stored one is not stored again: the
+    /// answer is `Existing` with the stored one.
+    pub(crate) async fn append(&self, record: &ConsentRecord) -> Result<Stored, StoreError> {
+        let value = serde_json::to_vec(record)?;
+        let nanos = keys::nanos(record.recorded_at);
+        let (reply, answer) = oneshot::channel();
+        // A first decision under a service-made id cannot be a repeat, but its entry is
+        // written all the same: the banner's retry of it names the id the answer gave.
+        let decision = record
+            .decision_id
+            .as_ref()
+            .map(|decision| keys::decision_key(record.consent_id.as_str(), decision));
+        let write = super::commit::Write {
+            nanos,
+            consent_id: record.consent_id.as_str().to_owned(),
+            indexed: !record.first_decision,
+            decision,
+            value,
+            reply,
+        };
+        if self.shared.commit.is_broken() {
+            return Err(StoreError::unavailable(
+                "it is recovering from a storage failure",
+            ));
+        }
+        let sent = match self.shared.writer.lock() {
+            Ok(tx) => tx.send(write),
+            Err(poisoned) => poisoned.into_inner().send(write),
+        };
+        sent.map_err(|_| StoreError::unavailable("the writer stopped"))?;
+        answer
+            .await
+            .unwrap_or(Err(StoreError::unavailable("the writer stopped")))
+    }
+}
