@@ -9,6 +9,8 @@ use consentry::settings::Settings;
 use consentry::startup::Application;
 use serde_json::{Value, json};
 
+#[allow(unused_imports)]
+// the PostgreSQL suite leaves out the modules that use the repository's registry
 pub use crate::common::{ADMIN_TOKEN, REPO_COOKIES, SMALL, SMALL_ORIGIN as ORIGIN};
 
 #[allow(dead_code)] // not every test module reads every field
@@ -30,6 +32,27 @@ pub struct Answer {
     pub json: Value,
 }
 
+/// The store of a test service: sled in its own folder, or, in the PostgreSQL suite
+/// (`tests/api_postgres`), a database of its own in the test process's cluster.
+pub fn test_store() -> Option<consentry::StoreUrl> {
+    test_database().map(|url| url.parse().expect("the test cluster's URL names a store"))
+}
+
+/// In the PostgreSQL suite, the URL of a fresh database; `None` in the sled suite.
+pub fn test_database() -> Option<String> {
+    if !crate::POSTGRES {
+        return None;
+    }
+    let database =
+        crate::common::postgres::database().unwrap_or_else(|missing| panic!("{missing}"));
+    Some(database.url)
+}
+
+/// The engine the services of this test binary run on, as `/readyz` and `/metrics` name it.
+pub fn engine() -> &'static str {
+    if crate::POSTGRES { "postgres" } else { "sled" }
+}
+
 /// Starts the service on a free port with `registry` as its `cookies.toml`.
 pub async fn spawn_app(registry: &str) -> TestApp {
     spawn_app_configured(registry, |_| {}).await
@@ -46,7 +69,11 @@ pub async fn spawn_app_configured(
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = crate::common::test_settings(dir.path(), registry, configure);
+    let store = test_store();
+    let settings = crate::common::test_settings(dir.path(), registry, |s| {
+        s.store = store;
+        configure(s)
+    });
     let (config, data) = (settings.config.clone(), settings.data.clone());
     let app = Application::build(settings).expect("the service starts");
     let port = app.port();

@@ -1,7 +1,5 @@
 //! What every route shares: HEAD, wrong methods, the request log.
 
-use std::sync::{Arc, Mutex, OnceLock};
-
 use crate::helpers::{SMALL, TestApp, spawn_app, spawn_app_configured};
 
 /// Sends `method` to `path`; the status, headers and body.
@@ -99,42 +97,9 @@ async fn a_wrong_method_on_the_closed_admin_surface_is_404() {
     }
 }
 
-/// Everything the service logs while this test binary runs, once `capture_logs` is called.
-pub(crate) fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = logs.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_ansi(false)
-            .with_writer(move || Sink(sink.clone()))
-            .init();
-        logs
-    })
-    .clone()
-}
-
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        let mut logs = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        logs.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[actix_rt::test]
 async fn the_request_log_names_routes_never_consent_ids() {
-    let logs = capture_logs();
+    let logs = crate::captured::capture_logs();
     let app = crate::helpers::spawn_unlimited().await;
     let body = app.decision("en", "custom", &[]).await;
     let answer = app.post_consent(&body, &[]).await;

@@ -3,9 +3,14 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+/// The services of this binary keep their records on sled; `tests/api_postgres` runs the
+/// store's part of this suite again on PostgreSQL.
+const POSTGRES: bool = false;
+
 mod admin;
 mod admin_closed;
 mod banners;
+mod captured;
 mod check;
 mod check_catalog;
 mod check_output;

@@ -143,7 +143,7 @@ async fn posts_are_counted_by_action_and_outcome_and_requests_by_route_pattern()
         7.0,
         "every post answered within a second"
     );
-    let store = [("store", "sled")];
+    let store = [("store", crate::helpers::engine())];
     // Every write reaches the writer, the repeat too; batches may hold several.
     assert_eq!(
         metrics.value("consentry_store_batch_records_sum", &store),

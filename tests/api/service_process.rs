@@ -51,6 +51,7 @@ pub(crate) fn start_with(dir: &Path, extra: &[&str]) -> Service {
         .arg(&config)
         .arg("--data")
         .arg(dir.join("data"))
+        .args(store_of(dir))
         .args(extra)
         .env("CONSENTRY_ADMIN_TOKEN", TOKEN)
         .env("CONSENTRY_LOG", "warn")
@@ -87,6 +88,24 @@ pub(crate) fn start_with(dir: &Path, extra: &[&str]) -> Service {
             .timeout(Duration::from_secs(30))
             .finish(),
     }
+}
+
+/// `--store URL` for the services of `dir` in the PostgreSQL suite: a database made at the
+/// first start and named in `dir/store-url`, so a restart finds the same records.
+pub(crate) fn store_of(dir: &Path) -> Vec<String> {
+    if !crate::POSTGRES {
+        return Vec::new();
+    }
+    let named = dir.join("store-url");
+    let url = match std::fs::read_to_string(&named) {
+        Ok(url) => url,
+        Err(_) => {
+            let url = crate::helpers::test_database().expect("the PostgreSQL suite has a store");
+            std::fs::write(&named, &url).expect("write store-url");
+            url
+        }
+    };
+    vec!["--store".to_owned(), url]
 }
 
 /// A failing test must not leave its service running.

@@ -1,5 +1,6 @@
-//! Clients that stop reading an export: they may not keep the store from recovering, nor keep
-//! an export thread forever.
+//! sled's data folder starved of space: a full disk answers 503, never 201, and recovers; and
+//! clients that stop reading an export may not keep the store from recovering, nor keep an
+//! export thread forever.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -9,7 +10,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::service_process::{Service, TOKEN, limit_file_size, size_of, start};
+use serde_json::Value;
+
+use crate::service_process::{
+    Service, TOKEN, assert_all_kept, flood, limit_file_size, size_of, start,
+};
 
 /// Posts from `clients` at once, each with a 500-byte user agent, until `count` are stored.
 async fn fill(service: &Rc<Service>, clients: usize, count: usize) {
@@ -174,4 +179,59 @@ async fn an_export_whose_client_stops_reading_is_cut_off_after_the_stall_limit()
         !tail.ends_with(b"0\r\n\r\n"),
         "the export was cut, not completed, after the client stalled"
     );
+}
+
+#[actix_rt::test]
+async fn a_full_disk_answers_503_never_201_and_recovers_when_space_returns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = Rc::new(start(dir.path()));
+    let (before, _) = flood(service.clone(), 4, |s| s.len() >= 40).await;
+    assert!(before.len() >= 40);
+
+    // Root ignores permissions, so the test takes the space away instead: sled's file may not
+    // grow past its current size, and every write that needs more fails as on a full disk.
+    limit_file_size(&service, Some(size_of(dir.path().join("data/sled/db"))));
+    let (during, statuses) = flood(service.clone(), 8, |s| {
+        s.iter().filter(|x| **x == 503).count() >= 50 || s.len() > 50_000
+    })
+    .await;
+    let health_during = service.status("/healthz").await;
+
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 503),
+        "only 201 or 503: {:?}",
+        statuses
+            .iter()
+            .filter(|s| **s != 201 && **s != 503)
+            .collect::<Vec<_>>()
+    );
+    assert!(statuses.iter().filter(|s| **s == 503).count() >= 50);
+    assert_eq!(health_during, 503);
+
+    limit_file_size(&service, None);
+    let recovered = {
+        let started = Instant::now();
+        let body = service.decision().await;
+        let mut ok = None;
+        while ok.is_none() && started.elapsed() < Duration::from_secs(20) {
+            if let Ok((201, record)) = service.post(&body).await {
+                ok = record;
+            } else {
+                actix_rt::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        ok
+    };
+    let after = recovered.expect("writes succeed again once there is space");
+    assert_eq!(service.status("/healthz").await, 200);
+
+    let Ok(service) = Rc::try_unwrap(service) else {
+        panic!("every client stopped")
+    };
+    service.kill();
+    let restarted = start(dir.path());
+    let stored = restarted.export().await;
+    let acked: Vec<Value> = before.into_iter().chain(during).chain([after]).collect();
+    assert_all_kept(&acked, &stored);
+    restarted.kill();
 }
