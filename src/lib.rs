@@ -29,6 +29,7 @@ pub(crate) mod state;
 pub(crate) mod store;
 pub(crate) mod suggest;
 pub(crate) mod telemetry;
+pub mod tlog;
 pub(crate) mod upkeep;
 pub(crate) mod url;
 

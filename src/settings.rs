@@ -48,6 +48,8 @@ pub struct Settings {
     pub scan: Option<crate::scan::ScanSchedule>,
 }
 
+/// The data folder of every command that reads or writes one (`serve`, `export`, `log key`).
+pub const DEFAULT_DATA: &str = "./data";
 /// See `Settings::connections_per_address`: more than browsers open (6 per host), room for
 /// a few visitors behind one NAT address.
 pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 64;
