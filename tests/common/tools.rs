@@ -1,5 +1,6 @@
 //! Where the tests' optional tools are looked for: Chromium, axe-core's npm module, nginx with
-//! the openssl and curl its test drives it with, and systemd-analyze. `build.rs` includes this file too: a test
+//! the openssl and curl its test drives it with, systemd-analyze, and Node.js for the log's
+//! independent verifier. `build.rs` includes this file too: a test
 //! whose tool is missing is compiled `#[ignore]`d, with the install command as its reason, unless
 //! `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required` for the deployment
 //! tests: nginx and the systemd unit) says it must run;
@@ -141,10 +142,21 @@ pub fn systemd_analyze() -> Result<PathBuf, Missing> {
     )
 }
 
+/// Node.js, which runs the consent log's independent verifier (`tests/verifier/verify.mjs`).
+pub fn node() -> Result<PathBuf, Missing> {
+    find(
+        "Node.js",
+        Some("CONSENTRY_NODE"),
+        in_bin_dirs(&["node", "nodejs"]),
+        "apt-get install -y nodejs",
+    )
+}
+
 /// Every environment variable the lookups above read.
-pub const VARIABLES: [&str; 4] = [
+pub const VARIABLES: [&str; 5] = [
     "CONSENTRY_CHROMIUM",
     "CONSENTRY_AXE",
     "CONSENTRY_NGINX",
     "CONSENTRY_SYSTEMD_ANALYZE",
+    "CONSENTRY_NODE",
 ];
