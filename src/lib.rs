@@ -21,6 +21,7 @@ pub(crate) mod reload;
 pub mod retention;
 pub(crate) mod routes;
 pub mod scan;
+pub(crate) mod sequencer;
 pub(crate) mod served;
 pub mod settings;
 pub(crate) mod shutdown;
@@ -29,6 +30,7 @@ pub(crate) mod state;
 pub(crate) mod store;
 pub(crate) mod suggest;
 pub(crate) mod telemetry;
+pub mod tlog;
 pub(crate) mod upkeep;
 pub(crate) mod url;
 

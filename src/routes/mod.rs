@@ -8,6 +8,7 @@ mod demo;
 pub(crate) mod discoveries;
 mod gpc;
 mod health;
+mod log;
 pub(crate) mod metrics;
 mod openapi;
 mod policy;
@@ -105,6 +106,7 @@ pub(crate) fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
         admin::ENDPOINTS,
         consents::ENDPOINTS,
         discoveries::ENDPOINTS,
+        log::ENDPOINTS,
     ]
     .into_iter()
     .flatten()

@@ -41,6 +41,11 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         super::admin::dashboard_js,
         super::consents::record,
         super::consents::decisions,
+        super::log::checkpoint,
+        super::log::key,
+        super::log::inclusion,
+        super::log::consistency,
+        super::log::checkpoints,
     ),
     components(schemas(crate::error::ErrorBody, crate::store::DayStats)),
     modifiers(&AdminToken),
@@ -49,6 +54,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         (name = "registry", description = "What the site declares"),
         (name = "admin", description = "Behind `CONSENTRY_ADMIN_TOKEN`; 404 while none is set"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "log", description = "The consent log: signed checkpoints and proofs anyone can check"),
         (name = "pages", description = "Pages, scripts and styles"),
     )
 )]
