@@ -24,6 +24,7 @@ mod exports;
 mod helpers;
 mod history;
 mod http;
+mod log;
 mod logs;
 mod metrics;
 mod nginx;
