@@ -5,12 +5,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::free_port;
+use crate::common::{Running, free_port, swapped};
 use crate::helpers::SMALL;
 
 const HOST: &str = "consent.example.com";
@@ -35,26 +35,6 @@ impl Tools {
             openssl: found(tools::openssl()),
             curl: found(tools::curl()),
         }
-    }
-}
-
-/// A process stopped when the test ends, however it ends: SIGTERM first, so nginx's master
-/// takes its workers with it (SIGKILL would leave them running, holding the test's pipes).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // SAFETY: a signal to our own child process.
-        unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -123,15 +103,7 @@ fn site_config(dir: &Path, service: u16, http: u16, https: u16) -> String {
             dir.join("cache").display().to_string(),
         ),
     ];
-    let mut site = site.to_owned();
-    for (from, to) in swaps {
-        assert!(
-            site.contains(from),
-            "deploy/nginx.conf no longer has {from:?}"
-        );
-        site = site.replace(from, &to);
-    }
-    site
+    swapped("deploy/nginx.conf", site, &swaps)
 }
 
 fn start_nginx(tools: &Tools, dir: &Path, service: u16) -> (Running, u16, u16) {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::free_port;
-use super::postgres::{Daemon, as_postgres, log_tail, psql, run, server_folder};
+use super::postgres::{Daemon, as_postgres, log_tail, psql, run, server_folder, with_descendants};
 use super::tools::{self, Missing};
 
 /// The database the formation's nodes serve (pg_autoctl creates it).
@@ -41,8 +41,17 @@ pub struct Formation {
     bin: PathBuf,
     monitor_port: u16,
     pub nodes: Vec<Node>,
-    // Dropped last: the nodes leave the formation's monitor running until they are gone.
-    _monitor: Daemon,
+    monitor: Daemon,
+}
+
+impl Drop for Formation {
+    fn drop(&mut self) {
+        // All at once: each takes a few seconds.
+        for node in &mut self.nodes {
+            node.daemon.stop_soon();
+        }
+        self.monitor.stop_soon();
+    }
 }
 
 /// One PostgreSQL node of the formation and the pg_autoctl that keeps it.
@@ -112,7 +121,7 @@ fn path(path: &Path) -> &str {
 }
 
 impl Formation {
-    /// A monitor, then a primary, then a secondary that has caught up with it; about 8 s.
+    /// A monitor, then a primary, then a secondary that has caught up with it (about 20 s here).
     pub fn start() -> Result<Formation, Missing> {
         let bin = tools::postgres()?;
         tools::pg_auto_failover_extension(&bin)?;
@@ -154,7 +163,7 @@ impl Formation {
             bin,
             monitor_port,
             nodes: Vec::new(),
-            _monitor: monitor,
+            monitor,
         };
         formation.wait_for("the monitor to answer", |_| true);
 
@@ -261,6 +270,28 @@ impl Formation {
     /// The node's machine fails: pg_autoctl and its PostgreSQL get SIGKILL at once.
     pub fn crash(&self, node: &Node) {
         node.daemon.crash();
+    }
+
+    /// Holds still (SIGSTOP) the processes that send `node`'s WAL to its standby, as a network
+    /// that stalls for a moment would: with synchronous replication the commits wait meanwhile;
+    /// without, they return while on `node` alone. `crash` kills stopped processes too.
+    pub fn pause_replication(&self, node: &Node) {
+        let senders = self.wal_senders(node);
+        assert!(!senders.is_empty(), "{} sends no WAL", node.name);
+        for pid in senders {
+            // SAFETY: a signal to a process of this test.
+            unsafe { libc::kill(pid, libc::SIGSTOP) };
+        }
+    }
+
+    fn wal_senders(&self, node: &Node) -> Vec<i32> {
+        with_descendants(node.daemon.pid)
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| c.starts_with(b"postgres: walsender"))
+            })
+            .collect()
     }
 
     /// Polls the monitor until `done` holds of the nodes' states; how long that took. Panics

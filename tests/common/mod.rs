@@ -13,7 +13,8 @@ pub mod postgres;
 pub mod tools;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::process::Child;
+use std::time::{Duration, Instant};
 
 use consentry::admin_token::AdminToken;
 use consentry::settings::Settings;
@@ -68,6 +69,39 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
+}
+
+/// `text`, a deployment file of the repository (`file`), with each `(from, to)` swapped for the
+/// test's ports and paths; a `from` it no longer has fails the test, so the file as operators
+/// copy it cannot drift from what its test runs.
+pub fn swapped(file: &str, text: &str, swaps: &[(&str, String)]) -> String {
+    let mut text = text.to_owned();
+    for (from, to) in swaps {
+        assert!(text.contains(from), "{file} no longer has {from:?}");
+        text = text.replace(from, to);
+    }
+    text
+}
+
+/// A helper process stopped when the test ends, however it ends: SIGTERM first, so that a
+/// server's master takes its workers with it (SIGKILL would leave them running, holding the
+/// test's pipes), then SIGKILL after 5 s.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // SAFETY: a signal to our own child process.
+        unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The origin of `SMALL`'s site, allowed to post decisions.

@@ -303,6 +303,12 @@ impl Daemon {
         }
     }
 
+    /// Asks the program to stop without waiting for it: `drop` then waits. Daemons told first
+    /// all stop at once.
+    pub fn stop_soon(&mut self) {
+        drop(self.lifeline.take());
+    }
+
     /// The folder the program runs in, with its log.
     pub fn folder(&self) -> &Path {
         &self.folder
@@ -320,7 +326,7 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        drop(self.lifeline.take());
+        self.stop_soon();
         let started = Instant::now();
         while started.elapsed() < STARTUP {
             if let Ok(Some(_)) = self.wrapper.try_wait() {
