@@ -5,6 +5,7 @@ mod common;
 
 mod admin;
 mod admin_closed;
+mod charts;
 mod check;
 mod check_catalog;
 mod check_output;
