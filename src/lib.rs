@@ -6,6 +6,7 @@
 pub mod admin_token;
 pub(crate) mod banner;
 pub(crate) mod catalog;
+pub(crate) mod charts;
 pub mod cli;
 pub(crate) mod connections;
 pub(crate) mod consent;

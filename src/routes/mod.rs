@@ -3,6 +3,7 @@
 mod admin;
 mod assets;
 mod banner;
+mod charts;
 pub(crate) mod consents;
 mod demo;
 pub(crate) mod discoveries;
@@ -104,6 +105,7 @@ pub(crate) fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
         PUBLIC,
         gpc::ENDPOINTS,
         admin::ENDPOINTS,
+        charts::ENDPOINTS,
         consents::ENDPOINTS,
         discoveries::ENDPOINTS,
         log::ENDPOINTS,

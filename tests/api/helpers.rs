@@ -285,6 +285,12 @@ impl TestApp {
         self.admin_get(&format!("/api/v1/admin/stats{query}")).await
     }
 
+    /// `GET /api/v1/admin/charts{query}`: the charts fragment (HTML).
+    pub async fn charts(&self, query: &str) -> (u16, String) {
+        self.admin_get(&format!("/api/v1/admin/charts{query}"))
+            .await
+    }
+
     /// `GET /metrics` with the admin token: the Prometheus text, which must answer 200.
     pub async fn metrics(&self) -> String {
         let (status, body) = self.admin_get("/metrics").await;

@@ -11,6 +11,7 @@ mod admin;
 mod admin_closed;
 mod banners;
 mod captured;
+mod charts;
 mod check;
 mod check_catalog;
 mod check_output;
