@@ -1,7 +1,8 @@
 //! Marks the tests whose tool this machine lacks, so that they show as `ignored` with the
 //! install command instead of passing without running: `cfg(chromium_tests)`, `cfg(axe_tests)`,
-//! `cfg(nginx_tests)` and `cfg(systemd_tests)` are set where Chromium, axe-core's npm module,
-//! nginx (with openssl and curl) and systemd-analyze are found (`tests/common/tools.rs` says
+//! `cfg(nginx_tests)`, `cfg(systemd_tests)` and `cfg(node_tests)` are set where Chromium,
+//! axe-core's npm module, nginx (with openssl and curl), systemd-analyze and Node.js (the log's
+//! independent verifier) are found (`tests/common/tools.rs` says
 //! where), or where `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required`,
 //! for the deployment tests) says they must run, and then fail on what is missing. Likewise
 //! `cfg(postgres_tests)` (PostgreSQL's server programs), `cfg(haproxy_tests)` (those and
@@ -22,6 +23,7 @@ fn main() {
         "postgres_tests",
         "haproxy_tests",
         "failover_tests",
+        "node_tests",
     ] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
     }
@@ -54,6 +56,9 @@ fn main() {
     }
     if watch(tools::systemd_analyze()) || required("CONSENTRY_NGINX_TESTS") {
         println!("cargo::rustc-cfg=systemd_tests");
+    }
+    if watch(tools::node()) || required("CONSENTRY_BROWSER_TESTS") {
+        println!("cargo::rustc-cfg=node_tests");
     }
 
     let pg_required = required("CONSENTRY_PG_TESTS");

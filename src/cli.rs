@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `check`, `export`, `scan`.
+//! The command line: `serve` (the default), `check`, `export`, `scan`, `log key`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +10,9 @@ use crate::logging::{LogFormat, fatal};
 use crate::rate_limit::RateLimit;
 use crate::registry::{self, LoadError};
 use crate::retention::DEFAULT_RETENTION_DAYS;
-use crate::settings::{DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_SHUTDOWN_TIMEOUT, Settings};
+use crate::settings::{
+    DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_DATA, DEFAULT_SHUTDOWN_TIMEOUT, Settings,
+};
 use crate::startup::Application;
 use crate::store::{ExportError, ExportFormat, Exporter, Store, StoreUrl, TimeRange};
 
@@ -48,6 +50,8 @@ enum Command {
     /// Check what a site really sets, in headless Chromium: before consent, after "Accept all"
     /// and after "Reject all", against the registry (exit 1 on a violation, 2 if it cannot run).
     Scan(crate::scan::command::ScanArgs),
+    /// The consent log (CONTRACT §7): `log key` prints its verifier key.
+    Log(crate::tlog::command::LogArgs),
 }
 
 #[derive(clap::Args)]
@@ -72,7 +76,6 @@ struct ExportArgs {
 
 /// Defaults, written once: `cargo run` with no arguments serves with these too.
 const DEFAULT_CONFIG: &str = "cookies.toml";
-const DEFAULT_DATA: &str = "./data";
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
 /// Every flag can also come from the environment, as services are configured in containers
@@ -93,6 +96,10 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "CONSENTRY_BIND", default_value = DEFAULT_BIND)]
     bind: String,
+    /// The consent log's signing key (made at the first start as DATA/log-key when not given;
+    /// nodes sharing one PostgreSQL must share one key).
+    #[arg(long, env = "CONSENTRY_LOG_KEY")]
+    log_key: Option<PathBuf>,
     /// Purge consent records older than this many days (30 to 36500; 0 is refused).
     #[arg(long, env = "CONSENTRY_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
@@ -160,6 +167,7 @@ impl Cli {
             Some(Command::Check { file }) => check(&file),
             Some(Command::Export(args)) => export(&args),
             Some(Command::Scan(args)) => crate::scan::command::run(args),
+            Some(Command::Log(args)) => crate::tlog::command::run(args),
         }
     }
 }
@@ -187,6 +195,7 @@ impl ServeArgs {
     fn settings(self) -> Result<Settings, ServeArgsError> {
         let mut settings = Settings::new(self.config, self.data, &self.bind);
         settings.store = self.store;
+        settings.log_key = self.log_key;
         settings.admin_token = std::env::var("CONSENTRY_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())

@@ -14,6 +14,13 @@ pub(crate) enum AppError {
     NotFound(String),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A query parameter that is wrong, named.
+    #[error("{message}")]
+    BadQuery {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     /// A posted body that is not a decision.
     #[error(transparent)]
     Decision(#[from] DecisionError),
@@ -56,6 +63,18 @@ pub(crate) enum AppError {
 }
 
 impl AppError {
+    pub(crate) fn bad_request_field(
+        code: &'static str,
+        field: &'static str,
+        message: impl Into<String>,
+    ) -> AppError {
+        AppError::BadQuery {
+            code,
+            field,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::BadRequest {
             code,
@@ -67,7 +86,7 @@ impl AppError {
     pub(crate) fn code(&self) -> &'static str {
         match self {
             AppError::NotFound(_) => "not-found",
-            AppError::BadRequest { code, .. } => code,
+            AppError::BadRequest { code, .. } | AppError::BadQuery { code, .. } => code,
             AppError::Decision(e) => e.code(),
             AppError::Terms(e) => e.code(),
             AppError::Id(e) => e.code(),
@@ -91,6 +110,7 @@ impl AppError {
     /// The field or parameter to fix, for the errors that have one.
     fn field(&self) -> Option<&str> {
         Some(match self {
+            AppError::BadQuery { field, .. } => field,
             AppError::Decision(e) => e.field(),
             AppError::Terms(e) => e.field(),
             AppError::Id(e) => e.field(),
@@ -121,7 +141,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::BadRequest { .. } | AppError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             AppError::Decision(_)
             | AppError::Terms(_)
             | AppError::Id(_)

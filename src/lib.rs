@@ -6,6 +6,7 @@
 pub mod admin_token;
 pub(crate) mod banner;
 pub(crate) mod catalog;
+pub(crate) mod charts;
 pub mod cli;
 pub(crate) mod connections;
 pub(crate) mod consent;
@@ -21,6 +22,7 @@ pub(crate) mod reload;
 pub mod retention;
 pub(crate) mod routes;
 pub mod scan;
+pub(crate) mod sequencer;
 pub(crate) mod served;
 pub mod settings;
 pub(crate) mod shutdown;
@@ -29,6 +31,7 @@ pub(crate) mod state;
 pub(crate) mod store;
 pub(crate) mod suggest;
 pub(crate) mod telemetry;
+pub mod tlog;
 pub(crate) mod upkeep;
 pub(crate) mod url;
 

@@ -47,10 +47,15 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// How long a stop (SIGTERM, SIGINT) waits for the requests in flight before cutting them.
     pub shutdown_timeout: Duration,
+    /// `--log-key FILE`: the consent log's signing key; `None` is `DATA/log-key`, made at the
+    /// first start.
+    pub log_key: Option<PathBuf>,
     /// `--scan URL`: scan the site on a schedule in the background (off by default).
     pub scan: Option<crate::scan::ScanSchedule>,
 }
 
+/// The data folder of every command that reads or writes one (`serve`, `export`, `log key`).
+pub const DEFAULT_DATA: &str = "./data";
 /// See `Settings::connections_per_address`: more than browsers open (6 per host), room for
 /// a few visitors behind one NAT address.
 pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 64;
@@ -83,6 +88,7 @@ impl Settings {
             connections_per_address: Some(DEFAULT_CONNECTIONS_PER_ADDRESS),
             metrics_bind: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            log_key: None,
             scan: None,
         }
     }

@@ -35,6 +35,8 @@ pub enum StartError {
     },
     #[error("cannot start a background task: {0}")]
     Upkeep(#[source] std::io::Error),
+    #[error("the consent log's signing key: {0}")]
+    LogKey(#[from] crate::tlog::KeyFileError),
     #[error("cannot watch {path} for edits: {source}")]
     Watch {
         path: String,
@@ -62,6 +64,38 @@ struct Upkeep {
     _limiter: Option<UpkeepGuard>,
     _metrics: UpkeepGuard,
     _scan: Option<UpkeepGuard>,
+    _sequencer: UpkeepGuard,
+}
+
+/// The consent log's signing key: `--log-key`, else the data folder's, made at the first start
+/// for the site's log name. A key made for another name keeps it (a log's name does not follow
+/// the site's URL), with a warning.
+fn log_signer(
+    settings: &Settings,
+    site: &crate::url::HttpUrl,
+    store: &Store,
+) -> Result<crate::tlog::LogSigner, StartError> {
+    let name = crate::tlog::LogName::for_site(site);
+    let signer = match &settings.log_key {
+        Some(path) => crate::tlog::read_key(path)?,
+        None => {
+            if store.engine() == "postgres" {
+                tracing::warn!(
+                    "the consent log's key is this node's own (DATA/log-key): nodes sharing one \
+                     PostgreSQL should be given one key with --log-key, or each signs its own"
+                );
+            }
+            crate::tlog::open_or_create_key(&settings.data, &name)?
+        }
+    };
+    if signer.name() != &name {
+        tracing::warn!(
+            key = signer.name().as_str(),
+            site = name.as_str(),
+            "the consent log's key was made for another name; checkpoints carry the key's"
+        );
+    }
+    Ok(signer)
 }
 
 fn bind(addr: &str) -> Result<(TcpListener, std::net::SocketAddr), StartError> {
@@ -89,6 +123,9 @@ impl Application {
         let store = Store::open(&store_url, &metrics)?;
         let served = Served::build(loaded.registry);
         reload::archive(&store, &served)?;
+        let signer = std::sync::Arc::new(log_signer(&settings, &served.registry.site.url, &store)?);
+        let sequencer =
+            crate::sequencer::start(&store, signer.clone()).map_err(StartError::Upkeep)?;
         let revision = served.registry.revision.clone();
         let live = Live::new(settings.config.clone(), served);
 
@@ -136,6 +173,7 @@ impl Application {
             body_timeout: settings.body_timeout,
             metrics: metrics.clone(),
             scan: scan.map(|(_, latest)| latest),
+            log_key: signer.verifier().clone(),
         });
         let shutdown_secs = settings.shutdown_timeout.as_secs().max(1);
         let mut server = HttpServer::new(move || {
@@ -224,6 +262,7 @@ impl Application {
             shutdown_timeout: settings.shutdown_timeout,
             _upkeep: Upkeep {
                 _reload: reload,
+                _sequencer: sequencer,
                 _purge: purge,
                 _limiter: limiter,
                 _metrics: metrics_upkeep,

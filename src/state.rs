@@ -22,6 +22,8 @@ pub(crate) struct State {
     pub(crate) body_timeout: Duration,
     /// What `/metrics` shows; requests and consent posts are counted into it.
     pub(crate) metrics: Metrics,
+    /// The consent log's verifier key, as `GET /api/v1/log/key` serves it.
+    pub(crate) log_key: crate::tlog::VerifierKey,
     /// The latest scheduled scan, when the service was started with `--scan`.
     pub(crate) scan: Option<std::sync::Arc<crate::scan::Latest>>,
 }

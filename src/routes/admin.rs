@@ -20,7 +20,9 @@ use crate::error::{AppError, ErrorBody};
 use crate::state::State;
 use crate::store::{ExportFormat, StatsDays, TimeRange};
 
+/// The dashboard's scripts, ES modules: the page and its figures, and looking up a visitor.
 const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
+const LOOKUP_JS: &str = include_str!("../../static/admin_lookup.js");
 
 /// The one guard of the admin API: 401 unless the request's Bearer token is the configured
 /// one. It wraps each API route (`guarded`) rather than the scope so that a wrong method on a
@@ -57,7 +59,7 @@ pub(super) fn guarded(route: Route) -> Route {
 
 /// The query string, read only past `require_token`: an unauthorized client learns nothing from
 /// how its query is answered, not even that the admin API exists.
-fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
+pub(super) fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
     Ok(web::Query::<T>::from_query(req.query_string())?.into_inner())
 }
 
@@ -118,9 +120,9 @@ async fn export(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespons
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-struct StatsQuery {
+pub(super) struct StatsQuery {
     /// Text, so that `days=abc` is refused naming `days`.
-    days: Option<String>,
+    pub(super) days: Option<String>,
 }
 
 /// Decisions per day over the last `days` days (today included), and the share granted.
@@ -305,17 +307,28 @@ async fn dashboard(state: web::Data<State>) -> AdminPage {
     }
 }
 
-#[utoipa::path(get, path = "/admin/dashboard.js", tag = "admin",
+#[utoipa::path(get, path = "/admin/{script}", tag = "admin",
+    params(("script" = String, Path, description = "dashboard.js or lookup.js")),
     responses(
-        (status = 200, description = "The dashboard's script", body = String,
-            content_type = "text/javascript"),
-        (status = 404, description = "No admin token is configured", body = ErrorBody),
+        (status = 200, description = "One of the dashboard's scripts (an ES module)",
+            body = String, content_type = "text/javascript"),
+        (status = 404, description = "No such script, or no admin token is configured",
+            body = ErrorBody),
     ))]
-async fn dashboard_js() -> HttpResponse {
-    HttpResponse::Ok()
+async fn dashboard_script(script: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let body = match script.as_str() {
+        "dashboard.js" => DASHBOARD_JS,
+        "lookup.js" => LOOKUP_JS,
+        other => {
+            return Err(AppError::NotFound(format!(
+                "no such script: /admin/{other}"
+            )));
+        }
+    };
+    Ok(HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(DASHBOARD_JS)
+        .body(body))
 }
 
 #[derive(Template, WebTemplate)]
@@ -369,7 +382,7 @@ pub(super) const ENDPOINTS: &[Endpoint] = &[
         r.to(super::metrics::metrics)
     }),
     Endpoint::new(Method::GET, "/admin", Dashboard, |r| r.to(dashboard)),
-    Endpoint::new(Method::GET, "/admin/dashboard.js", Dashboard, |r| {
-        r.to(dashboard_js)
+    Endpoint::new(Method::GET, "/admin/{script}", Dashboard, |r| {
+        r.to(dashboard_script)
     }),
 ];

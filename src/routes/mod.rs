@@ -3,11 +3,13 @@
 mod admin;
 mod assets;
 mod banner;
+mod charts;
 pub(crate) mod consents;
 mod demo;
 pub(crate) mod discoveries;
 mod gpc;
 mod health;
+mod log;
 pub(crate) mod metrics;
 mod openapi;
 mod policy;
@@ -103,8 +105,10 @@ pub(crate) fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
         PUBLIC,
         gpc::ENDPOINTS,
         admin::ENDPOINTS,
+        charts::ENDPOINTS,
         consents::ENDPOINTS,
         discoveries::ENDPOINTS,
+        log::ENDPOINTS,
     ]
     .into_iter()
     .flatten()

@@ -77,6 +77,11 @@ impl TimeRange {
         Ok(range)
     }
 
+    /// The range's start, if it has one.
+    pub(crate) fn since(&self) -> Option<OffsetDateTime> {
+        self.since
+    }
+
     pub(super) fn keys(&self) -> (keys::TimeKey, Option<keys::TimeKey>) {
         (
             keys::time_bound(self.since.map_or(0, keys::nanos)),

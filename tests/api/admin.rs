@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use crate::helpers::{ADMIN_TOKEN as TOKEN, SMALL, spawn_app_configured, spawn_unlimited};
 
-const ADMIN_PATHS: [(&str, &str); 6] = [
+const ADMIN_PATHS: [(&str, &str); 7] = [
     ("GET", "/api/v1/admin/consents"),
     ("GET", "/api/v1/admin/stats"),
+    ("GET", "/api/v1/admin/charts"),
     ("DELETE", "/api/v1/admin/consents/AAAAAAAAAAAAAAAAAAAAAAAA"),
     ("GET", "/api/v1/admin/snapshots/0123456789abcdef"),
     ("GET", "/admin"),
@@ -44,8 +45,9 @@ async fn the_admin_api_refuses_a_missing_or_wrong_token_with_401() {
 }
 
 /// Queries the admin API cannot parse: a repeated key, a number that is not one.
-const BAD_QUERIES: [&str; 3] = [
+const BAD_QUERIES: [&str; 4] = [
     "/api/v1/admin/stats?days=abc",
+    "/api/v1/admin/charts?days=0",
     "/api/v1/admin/consents?since=2026-01-01&since=2026-02-01",
     "/api/v1/admin/consents?format=csv&format=ndjson",
 ];
@@ -99,6 +101,8 @@ async fn the_dashboard_is_a_page_without_inline_script_or_style() {
 
     let (status, headers, html) = app.get("/admin").await;
     let (js_status, _, js) = app.get("/admin/dashboard.js").await;
+    let (lookup_status, _, lookup) = app.get("/admin/lookup.js").await;
+    let (missing, _, _) = app.get("/admin/other.js").await;
 
     assert_eq!(status, 200);
     assert!(headers.get("content-security-policy").is_some());
@@ -120,7 +124,13 @@ async fn the_dashboard_is_a_page_without_inline_script_or_style() {
             .is_some()
     );
     assert_eq!(js_status, 200);
-    assert!(js.contains("/api/v1/admin/stats"));
+    assert!(js.contains("/api/v1/admin/charts"));
+    assert_eq!(lookup_status, 200);
+    assert!(
+        lookup.contains("from \"/admin/dashboard.js\""),
+        "a module of the dashboard's"
+    );
+    assert_eq!(missing, 404);
 }
 
 /// Starts the real binary with `token` as `CONSENTRY_ADMIN_TOKEN`; its exit code and stderr if

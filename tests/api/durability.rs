@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::service_process::{assert_all_kept, flood, start, store_of};
+use crate::service_process::{assert_all_kept, flood, start, store_of, without_log};
 
 #[actix_rt::test]
 async fn every_acknowledged_record_survives_a_sigkill_mid_stream() {
@@ -33,8 +33,10 @@ async fn every_acknowledged_record_survives_a_sigkill_mid_stream() {
     };
     service.kill();
 
+    // Enough to have had batches in flight when the kill came, on a debug build sharing the
+    // machine with others (PostgreSQL's commits take longer there than sled's flushes).
     assert!(
-        acked.len() > 50,
+        acked.len() > 20,
         "only {} records were acknowledged",
         acked.len()
     );
@@ -81,7 +83,8 @@ async fn the_export_command_writes_the_records_of_a_stopped_service() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("a record a line"))
         .collect();
-    let by_id = |mut v: Vec<Value>| {
+    let by_id = |v: Vec<Value>| {
+        let mut v: Vec<Value> = v.iter().map(without_log).collect();
         v.sort_by_key(|r| r["consent_id"].as_str().unwrap_or_default().to_owned());
         v
     };

@@ -123,11 +123,24 @@ impl TestApp {
         path: &str,
         token: Option<&str>,
     ) -> (u16, HeaderMap, String) {
-        let mut req = self.client.request(method, self.url(path));
-        if let Some(token) = token {
-            req = req.insert_header(("Authorization", format!("Bearer {token}")));
-        }
-        let mut res = req.send().await.expect("request sent");
+        let mut attempts = 0;
+        let mut res = loop {
+            let mut req = self.client.request(method.clone(), self.url(path));
+            if let Some(token) = token {
+                req = req.insert_header(("Authorization", format!("Bearer {token}")));
+            }
+            match req.send().await {
+                Ok(res) => break res,
+                // A pooled keep-alive connection the server had just closed: the request never
+                // left, so sending it again on a new connection is what any client does.
+                Err(awc::error::SendRequestError::Connect(e)) if attempts < 3 => {
+                    attempts += 1;
+                    tracing::debug!(error = %e, "reconnecting");
+                    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("request sent: {e:?}"),
+            }
+        };
         let body = res.body().limit(1 << 26).await.expect("body read");
         (
             res.status().as_u16(),
@@ -270,6 +283,12 @@ impl TestApp {
     /// `GET /api/v1/admin/stats{query}`.
     pub async fn stats(&self, query: &str) -> (u16, String) {
         self.admin_get(&format!("/api/v1/admin/stats{query}")).await
+    }
+
+    /// `GET /api/v1/admin/charts{query}`: the charts fragment (HTML).
+    pub async fn charts(&self, query: &str) -> (u16, String) {
+        self.admin_get(&format!("/api/v1/admin/charts{query}"))
+            .await
     }
 
     /// `GET /metrics` with the admin token: the Prometheus text, which must answer 200.

@@ -12,6 +12,7 @@ fn sample(parameter: &str) -> &'static str {
         "consent_id" => "lnp0k3b2_1111111111_2222222222_33",
         "shown" => "0000000000000000",
         "file" => "missing.txt",
+        "script" => "missing.js",
         other => panic!("no sample for {{{other}}}"),
     }
 }

@@ -42,6 +42,9 @@ mod helpers;
 #[path = "../api/history.rs"]
 mod history;
 #[cfg(postgres_tests)]
+#[path = "../api/log.rs"]
+mod log;
+#[cfg(postgres_tests)]
 #[path = "../api/metrics.rs"]
 mod metrics;
 #[cfg(postgres_tests)]

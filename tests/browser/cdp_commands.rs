@@ -122,6 +122,11 @@ impl Chromium {
         );
     }
 
+    /// Types `text` into the focused field, as a keyboard (or an input method) does.
+    pub fn type_text(&mut self, text: &str) {
+        self.call("Input.insertText", json!({"text": text}));
+    }
+
     /// Every cookie the browser holds, whatever its domain or path.
     pub fn cookies(&mut self) -> Vec<Value> {
         let all = self.call_browser("Storage.getCookies", json!({}));

@@ -1,10 +1,11 @@
 //! Where the tests' optional tools are looked for: Chromium, axe-core's npm module, nginx with
-//! the openssl and curl its test drives it with, systemd-analyze, and PostgreSQL with the
-//! haproxy and pg_auto_failover of the many-node tests. `build.rs` includes this file too: a
-//! test whose tool is missing is compiled `#[ignore]`d, with the install command as its reason,
-//! unless `CONSENTRY_BROWSER_TESTS=required` (resp. `CONSENTRY_NGINX_TESTS=required` for the
-//! deployment tests: nginx and the systemd unit; `CONSENTRY_PG_TESTS=required` for PostgreSQL's)
-//! says it must run; then it runs and fails on the message of `Missing`.
+//! the openssl and curl its test drives it with, systemd-analyze, Node.js for the log's
+//! independent verifier, and PostgreSQL with the haproxy and pg_auto_failover of the many-node
+//! tests. `build.rs` includes this file too: a test whose tool is missing is compiled
+//! `#[ignore]`d, with the install command as its reason, unless `CONSENTRY_BROWSER_TESTS=required`
+//! (resp. `CONSENTRY_NGINX_TESTS=required` for the deployment tests: nginx and the systemd unit;
+//! `CONSENTRY_PG_TESTS=required` for PostgreSQL's) says it must run; then it runs and fails on
+//! the message of `Missing`.
 
 // build.rs and each test binary use part of it.
 #![allow(dead_code)]
@@ -232,8 +233,18 @@ pub fn pg_auto_failover_extension(bin: &Path) -> Result<PathBuf, Missing> {
     )
 }
 
+/// Node.js, which runs the consent log's independent verifier (`tests/verifier/verify.mjs`).
+pub fn node() -> Result<PathBuf, Missing> {
+    find(
+        "Node.js",
+        Some("CONSENTRY_NODE"),
+        in_bin_dirs(&["node", "nodejs"]),
+        "apt-get install -y nodejs",
+    )
+}
+
 /// Every environment variable the lookups above read.
-pub const VARIABLES: [&str; 7] = [
+pub const VARIABLES: [&str; 8] = [
     "CONSENTRY_CHROMIUM",
     "CONSENTRY_AXE",
     "CONSENTRY_NGINX",
@@ -241,4 +252,5 @@ pub const VARIABLES: [&str; 7] = [
     "CONSENTRY_PG_BIN",
     "CONSENTRY_HAPROXY",
     "CONSENTRY_PG_AUTOCTL",
+    "CONSENTRY_NODE",
 ];

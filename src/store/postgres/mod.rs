@@ -14,6 +14,7 @@
 
 mod commit;
 mod discoveries;
+mod log;
 mod queries;
 mod schema;
 
@@ -201,6 +202,22 @@ impl Postgres {
             .unwrap_or(Err(StoreError::unavailable("a storage task stopped")))
     }
 
+    /// Takes the sequencer's advisory lock on a connection of its own, if no other node holds
+    /// it: the log has one sequencer at a time. The lock lasts as long as the guard (and its
+    /// connection): a node that dies lets another take over.
+    pub(crate) fn sequencer_lock(&self) -> Result<Option<SequencerLock>, StoreError> {
+        let store = self.clone();
+        self.wait(async move {
+            let client = store.client().await?;
+            let locked: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&log::SEQUENCER_LOCK])
+                .await
+                .map_err(|e| store.failed(e))?
+                .get(0);
+            Ok(locked.then(|| SequencerLock(deadpool_postgres::Object::take(client))))
+        })
+    }
+
     /// Stores a record; answers once its transaction committed.
     pub(crate) async fn append(&self, record: &ConsentRecord) -> Result<Stored, StoreError> {
         let (write, answer) = commit::Write::of(record)?;
@@ -268,6 +285,16 @@ impl Postgres {
                 .insert(shown.to_owned(), terms.clone()),
         };
         Ok(Some(terms))
+    }
+}
+
+/// The sequencer's session, holding its advisory lock; closing it releases the lock.
+pub(crate) struct SequencerLock(deadpool_postgres::ClientWrapper);
+
+impl SequencerLock {
+    /// Whether the session (and so the lock) is gone: the connection closed or the server went.
+    pub(crate) fn is_lost(&self) -> bool {
+        self.0.is_closed()
     }
 }
 

@@ -10,8 +10,10 @@ use super::Postgres;
 use crate::consent::{Action, ConsentId};
 use crate::store::export::{From, READ_BATCH};
 use crate::store::history::{History, HistoryCursor, HistoryPage};
+use crate::store::log::{LogEntry, with_log};
 use crate::store::stats::{self, DayStats, Stats, StatsDays};
 use crate::store::{StoreError, keys};
+use crate::tlog::Salt;
 
 /// Taken by the node that purges: one at a time, the others skip their turn.
 const PURGE_LOCK: i64 = 0x636e_736e_7472_0002;
@@ -36,7 +38,7 @@ impl Postgres {
             let client = store.client().await?;
             let rows = client
                 .query(
-                    "SELECT time_key, body FROM consentry_records
+                    "SELECT time_key, body, log_index, salt FROM consentry_records
                      WHERE consent_id = $1 AND time_key > $2 ORDER BY time_key LIMIT $3",
                     &[&id, &after, &(limit + 1)],
                 )
@@ -48,7 +50,7 @@ impl Postgres {
             for row in rows.iter().take(page.limit.max(1)) {
                 let key: Vec<u8> = row.get(0);
                 last = keys::TimeKey::try_from(&key[..]).ok();
-                records.push(row.get::<_, Vec<u8>>(1));
+                records.push(with_log(&row.get::<_, Vec<u8>>(1), entry(row)));
             }
             Ok(History {
                 records,
@@ -214,7 +216,7 @@ impl Postgres {
             let client = store.client().await?;
             let rows = client
                 .query(
-                    "SELECT time_key, body FROM consentry_records
+                    "SELECT time_key, body, log_index, salt FROM consentry_records
                      WHERE (time_key > $1 OR ($2 AND time_key = $1))
                        AND ($3::bytea IS NULL OR time_key < $3)
                      ORDER BY time_key LIMIT $4",
@@ -226,7 +228,11 @@ impl Postgres {
                 .iter()
                 .filter_map(|row| {
                     let key: Vec<u8> = row.get(0);
-                    Some((keys::TimeKey::try_from(&key[..]).ok()?, row.get(1)))
+                    let body: Vec<u8> = row.get(1);
+                    Some((
+                        keys::TimeKey::try_from(&key[..]).ok()?,
+                        with_log(&body, entry(row)),
+                    ))
                 })
                 .collect())
         })
@@ -286,6 +292,16 @@ impl Postgres {
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
     }
+}
+
+/// A row's `log_index` and `salt` (its third and fourth columns), once the record is in the log.
+fn entry(row: &tokio_postgres::Row) -> Option<LogEntry> {
+    let index: Option<i64> = row.get(2);
+    let salt: Option<Vec<u8>> = row.get(3);
+    Some(LogEntry {
+        index: u64::try_from(index?).ok()?,
+        salt: Salt::from_bytes(salt?.try_into().ok()?),
+    })
 }
 
 /// The date of a day counted from the epoch.

@@ -38,6 +38,31 @@ const MIGRATIONS: &[&str] = &[
          id int PRIMARY KEY,
          at timestamptz NOT NULL
      );",
+    // 2: the consent log. `seq` orders the records not yet in the log by insertion; `log_index`
+    // and `salt` are a record's `log` member, gone with the record on erasure while its leaf's
+    // hash stays in `consentry_log_nodes`.
+    "ALTER TABLE consentry_records
+         ADD COLUMN seq bigserial,
+         ADD COLUMN log_index bigint,
+         ADD COLUMN salt bytea;
+     CREATE INDEX consentry_records_unlogged ON consentry_records (seq) WHERE log_index IS NULL;
+     CREATE UNIQUE INDEX consentry_records_log_index ON consentry_records (log_index);
+     CREATE TABLE consentry_log_nodes (
+         level smallint NOT NULL,
+         idx bigint NOT NULL,
+         hash bytea NOT NULL,
+         PRIMARY KEY (level, idx)
+     );
+     CREATE TABLE consentry_log_size (
+         id int PRIMARY KEY,
+         size bigint NOT NULL
+     );
+     INSERT INTO consentry_log_size (id, size) VALUES (1, 0);
+     CREATE TABLE consentry_log_checkpoints (
+         signed_at bigint PRIMARY KEY,
+         size bigint NOT NULL,
+         note text NOT NULL
+     );",
 ];
 
 /// The schema version this release writes.

@@ -163,10 +163,17 @@ fn date_of(time: &[u8]) -> Date {
 /// Removes records and their index entries together.
 fn remove_batch(trees: &super::Trees, removals: &[Removal]) -> Result<(), StoreError> {
     use sled::Transactional;
-    (&trees.records, &trees.by_consent, &trees.decisions)
-        .transaction(|(records, by_consent, decisions)| {
+    (
+        &trees.records,
+        &trees.by_consent,
+        &trees.decisions,
+        &trees.log_entries,
+    )
+        .transaction(|(records, by_consent, decisions, log_entries)| {
             for removal in removals {
                 records.remove(&removal.time[..])?;
+                // The salt goes with the record; the leaf hash stays in the log's nodes.
+                log_entries.remove(&removal.time[..])?;
                 by_consent.remove(&removal.index[..])?;
                 if let Some(decision) = &removal.decision {
                     decisions.remove(&decision[..])?;

@@ -4,6 +4,7 @@ use std::ops::Bound;
 
 use super::Sled;
 use crate::store::export::{From, READ_BATCH, READ_BYTES};
+use crate::store::log::with_log;
 use crate::store::{StoreError, keys};
 
 impl Sled {
@@ -28,7 +29,7 @@ impl Sled {
                 continue;
             };
             bytes += value.len();
-            batch.push((key, value.to_vec()));
+            batch.push((key, with_log(&value, trees.log_entry(&key)?)));
             if batch.len() >= READ_BATCH || bytes >= READ_BYTES {
                 break;
             }

@@ -3,6 +3,7 @@
 use super::Sled;
 use crate::consent::ConsentId;
 use crate::store::history::{History, HistoryCursor, HistoryPage};
+use crate::store::log::with_log;
 use crate::store::records::Owner;
 use crate::store::{StoreError, keys};
 
@@ -101,7 +102,7 @@ impl Sled {
         let mut records = Vec::with_capacity(times.len());
         for time in &times {
             if let Some(value) = trees.records.get(time)? {
-                records.push(value.to_vec());
+                records.push(with_log(&value, trees.log_entry(time)?));
             }
         }
         Ok(History {

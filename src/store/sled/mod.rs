@@ -22,6 +22,7 @@ mod erase;
 mod export;
 mod history;
 mod lock;
+mod log;
 mod records;
 mod snapshots;
 mod stats;
@@ -65,19 +66,33 @@ pub(crate) struct Trees {
     snapshots: sled::Tree,
     erasing: sled::Tree,
     discoveries: sled::Tree,
+    /// The consent log's trees (`log.rs`).
+    log_pending: sled::Tree,
+    log_entries: sled::Tree,
+    log_leaves: sled::Tree,
+    log_nodes: sled::Tree,
+    log_checkpoints: sled::Tree,
     /// Entries of `discoveries`, counted when opened and kept up to date by the one method
     /// that adds them, for its ceiling (`MAX_DISCOVERIES`).
     discovered: AtomicUsize,
 }
 
 impl Trees {
-    /// Writes records with their index entries, all in one transaction.
+    /// Writes records with their index entries and their places in the log's queue, all in
+    /// one transaction.
     fn insert_records(&self, rows: &[Row<'_>]) -> Result<(), StoreError> {
         use sled::Transactional;
-        (&self.records, &self.by_consent, &self.decisions)
-            .transaction(|(records, by_consent, decisions)| {
+        (
+            &self.records,
+            &self.by_consent,
+            &self.decisions,
+            &self.log_pending,
+        )
+            .transaction(|(records, by_consent, decisions, pending)| {
                 for row in rows {
                     records.insert(&row.time[..], row.value)?;
+                    // The time key's tail is the writer's sequence id: commit order.
+                    pending.insert(&row.time[8..], &row.time[..])?;
                     if let Some(index) = &row.index {
                         by_consent.insert(&index[..], &[][..])?;
                     }
@@ -144,6 +159,11 @@ impl Shared {
             decisions: db.open_tree("decisions-v1")?,
             snapshots: db.open_tree("snapshots-v1")?,
             erasing: db.open_tree("erasing-v1")?,
+            log_pending: db.open_tree("log-pending-v1")?,
+            log_entries: db.open_tree("log-entries-v1")?,
+            log_leaves: db.open_tree("log-leaves-v1")?,
+            log_nodes: db.open_tree(crate::tlog::NODES_TREE)?,
+            log_checkpoints: db.open_tree("log-checkpoints-v1")?,
             discovered: AtomicUsize::new(discoveries.len()),
             discoveries,
             db,
@@ -249,6 +269,7 @@ impl Sled {
         )?;
         let store = Sled { shared };
         store.finish_erasures()?;
+        store.shared.trees()?.backfill_log()?;
         Ok(store)
     }
 
