@@ -45,7 +45,10 @@ servers="" node_cpu=()
 for n in $(seq "$NODES"); do
   port=$((FIRST_NODE_PORT + n - 1))
   # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
-  node_start "node$n" "$port" "$STORE" --trust-forwarded-for ${SERVE_ARGS:-}
+  # Nodes on one database share the consent log's signing key: the first makes it.
+  key=()
+  [ "$n" -gt 1 ] && key=(--log-key "$WORK/node1/data/log-key")
+  node_start "node$n" "$port" "$STORE" --trust-forwarded-for "${key[@]}" ${SERVE_ARGS:-}
   servers="$servers    server node$n 127.0.0.1:$port\n"
 done
 
