@@ -112,7 +112,11 @@ async fn behind_haproxy_a_node_killed_under_load_loses_no_decision_and_the_other
     // Nodes on one database share the consent log's signing key: the first makes it.
     let mut nodes = vec![service_process::start_with(dirs[0].path(), &store)];
     let key = dirs[0].path().join("data/log-key");
-    let shared = [&store[..], &["--log-key", key.to_str().expect("a UTF-8 path")]].concat();
+    let shared = [
+        &store[..],
+        &["--log-key", key.to_str().expect("a UTF-8 path")],
+    ]
+    .concat();
     for dir in &dirs[1..] {
         nodes.push(service_process::start_with(dir.path(), &shared));
     }
