@@ -50,8 +50,7 @@ fn site_config(listen: u16, nodes: &[u16]) -> String {
 }
 
 /// haproxy in front of `nodes`, its files in `dir`; the address clients use.
-fn start_haproxy(dir: &Path, nodes: &[u16]) -> (Running, String) {
-    let haproxy = tools::haproxy().unwrap_or_else(|missing| panic!("{missing}"));
+fn start_haproxy(haproxy: &Path, dir: &Path, nodes: &[u16]) -> (Running, String) {
     // What Debian's haproxy.cfg keeps above the site: here only a connection ceiling.
     let global = dir.join("global.cfg");
     std::fs::write(&global, "global\n    maxconn 4096\n").expect("global.cfg");
@@ -64,7 +63,7 @@ fn start_haproxy(dir: &Path, nodes: &[u16]) -> (Running, String) {
         std::fs::write(&site, site_config(listen, nodes)).expect("site.cfg");
         let output = std::fs::File::create(&log).expect("haproxy.log");
         let mut child = Running(
-            Command::new(&haproxy)
+            Command::new(haproxy)
                 .arg("-db")
                 .arg("-f")
                 .arg(&global)
@@ -106,6 +105,7 @@ fn port(node: &Service) -> u16 {
     ignore = "no PostgreSQL or haproxy: apt-get install -y postgresql haproxy"
 )]
 async fn behind_haproxy_a_node_killed_under_load_loses_no_decision_and_the_others_carry_on() {
+    let haproxy = tools::haproxy().unwrap_or_else(|missing| panic!("{missing}"));
     let database = postgres::database().unwrap_or_else(|missing| panic!("{missing}"));
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let store = ["--store", &database.url, "--trust-forwarded-for"];
@@ -121,7 +121,7 @@ async fn behind_haproxy_a_node_killed_under_load_loses_no_decision_and_the_other
         nodes.push(service_process::start_with(dir.path(), &shared));
     }
     let ports: Vec<u16> = nodes.iter().map(port).collect();
-    let (_haproxy, base) = start_haproxy(dirs[0].path(), &ports);
+    let (_haproxy, base) = start_haproxy(&haproxy, dirs[0].path(), &ports);
 
     // A decision made on what one node served, stored by a second and repeated to a third.
     let mut body: Value = serde_json::from_str(&nodes[0].decision().await).expect("JSON");
