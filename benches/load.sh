@@ -12,6 +12,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 DURATION=${DURATION:-20s}
@@ -33,14 +35,7 @@ PID=$!
 for _ in $(seq 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 
 # A decision as the banner posts it, for the revision being served.
-curl -sf "$BASE/api/v1/registry" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-print(json.dumps({"revision": r["revision"], "shown": r["shown"][r["languages"][0]],
-  "accepted": [c["id"] for c in r["categories"] if c.get("required")] + ["analytics"],
-  "action": "custom", "language": r["languages"][0],
-  "page": r["site"]["url"] + "/products/shoes?utm_source=newsletter"}))' >"$WORK/body.json"
-export CONSENTRY_BODY="$WORK/body.json"
+body_for "$BASE"
 echo "body: $(wc -c <"$WORK/body.json") bytes; record: $(curl -s -X POST "$BASE/api/v1/consents" \
   -H 'Origin: https://www.smartfocus.com' -H 'Content-Type: text/plain' \
   --data-binary @"$WORK/body.json" | wc -c) bytes"
