@@ -6,6 +6,7 @@ mod banner;
 pub(crate) mod consents;
 mod demo;
 pub(crate) mod discoveries;
+mod evidence;
 mod gpc;
 mod health;
 mod log;
@@ -104,6 +105,7 @@ pub(crate) fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
         PUBLIC,
         gpc::ENDPOINTS,
         admin::ENDPOINTS,
+        evidence::ENDPOINTS,
         consents::ENDPOINTS,
         discoveries::ENDPOINTS,
         log::ENDPOINTS,

@@ -33,6 +33,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         super::admin::stats,
         super::admin::erase,
         super::admin::snapshot,
+        super::evidence::evidence,
         super::admin::scan,
         super::admin::discoveries,
         super::discoveries::report,
