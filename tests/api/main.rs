@@ -20,6 +20,7 @@ mod discoveries;
 mod discoveries_kept;
 mod discoveries_listed;
 mod durability;
+mod evidence;
 mod exports;
 mod helpers;
 mod history;
