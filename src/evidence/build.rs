@@ -161,12 +161,12 @@ async fn attempt(
                 cause,
             })?;
         let shown = value["shown"].as_str().unwrap_or_default().to_owned();
-        if !snapshots.contains_key(&shown) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = snapshots.entry(shown) {
             let snapshot = store
-                .snapshot(&shown)
+                .snapshot(slot.key())
                 .await?
-                .ok_or_else(|| EvidenceError::MissingSnapshot(shown.clone()))?;
-            snapshots.insert(shown, String::from_utf8_lossy(&snapshot).into_owned());
+                .ok_or_else(|| EvidenceError::MissingSnapshot(slot.key().clone()))?;
+            slot.insert(String::from_utf8_lossy(&snapshot).into_owned());
         }
         records.push(Entry {
             // Stored JSON is UTF-8 by making (serde_json wrote it).
