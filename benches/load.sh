@@ -26,21 +26,14 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 cargo build --release --quiet
 
 WORK=$(mktemp -d)
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-CONSENTRY_ADMIN_TOKEN=$TOKEN CONSENTRY_LOG=warn target/release/consentry serve \
-  --config cookies.toml --data "$WORK/data" --bind "127.0.0.1:$PORT" --rate-limit 0 \
-  --connections-per-address 0 ${SERVE_ARGS:-} \
-  >"$WORK/stdout" 2>"$WORK/stderr" &
-PID=$!
-for _ in $(seq 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
-
-# A decision as the banner posts it, for the revision being served.
-body_for "$BASE"
+. benches/service.sh
+trap 'stop_service; rm -rf "$WORK"' EXIT
+start_service "$WORK/data"
+make_body
 echo "body: $(wc -c <"$WORK/body.json") bytes; record: $(curl -s -X POST "$BASE/api/v1/consents" \
   -H 'Origin: https://www.smartfocus.com' -H 'Content-Type: text/plain' \
   --data-binary @"$WORK/body.json" | wc -c) bytes"
 
-rss() { awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$PID/status"; }
 posted=0
 # Runs wrk against the consent endpoint, prints its summary, and counts what it sent.
 post() {
@@ -73,10 +66,7 @@ if [ "$RECORDS" -gt 0 ]; then
   start=$(date +%s%N)
   curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/admin/stats?days=30"
   echo "stats over them: $(( ($(date +%s%N) - start) / 1000000 )) ms; RSS after: $(rss)"
-  kill "$PID"; wait "$PID" 2>/dev/null || true
-  CONSENTRY_LOG=warn target/release/consentry serve --config cookies.toml --data "$WORK/data" \
-    --bind "127.0.0.1:$PORT" >"$WORK/stdout" 2>"$WORK/stderr" &
-  PID=$!
-  for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+  stop_service
+  start_service "$WORK/data"
   echo "after a restart on them: RSS $(rss)"
 fi

@@ -1,6 +1,8 @@
 -- wrk script: POST the decision in $CONSENTRY_BODY (a file) to /api/v1/consents, as the banner
 -- does (text/plain, from the registry's origin), each with the visitor id a banner makes at a
--- first decision (the time, then random numbers), so every record is indexed by its visitor.
+-- first decision (the time, then random numbers) and the decision id it names every decision
+-- with (128 random bits in hex), so every record is indexed by its visitor and its decision.
+-- CONSENTRY_DECISIONS=0 leaves the decision id out, as posts before the banner's retries did.
 local file = assert(io.open(os.getenv("CONSENTRY_BODY"), "r"))
 local body = file:read("*a")
 file:close()
@@ -11,6 +13,7 @@ local headers = {
   ["Sec-GPC"] = "1",
 }
 local sent = 0
+local decisions = os.getenv("CONSENTRY_DECISIONS") ~= "0"
 
 function setup(thread)
   thread:set("seed", math.random(1, 2 ^ 30))
@@ -26,5 +29,12 @@ function request()
   local id = string.format("%08x_%d_%d_%d_%d", os.time() * 16 + sent % 16,
     math.random(0, 4294967295), math.random(0, 4294967295), math.random(0, 4294967295),
     math.random(0, 4294967295))
-  return wrk.format("POST", nil, headers, '{"consent_id":"' .. id .. '",' .. body:sub(2))
+  local fields = '{"consent_id":"' .. id .. '",'
+  if decisions then
+    -- Like the banner's: four random 32-bit numbers in hex, 32 characters.
+    fields = fields .. string.format('"decision_id":"%08x%08x%08x%08x",',
+      math.random(0, 4294967295), math.random(0, 4294967295), math.random(0, 4294967295),
+      math.random(0, 4294967295))
+  end
+  return wrk.format("POST", nil, headers, fields .. body:sub(2))
 end

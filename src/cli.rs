@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `check`, `export`, `scan`, `log key`.
+//! The command line: `serve` (the default), `check`, `export`, `scan`, `log key`, `evidence`,
+//! `verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,12 @@ enum Command {
     Scan(crate::scan::command::ScanArgs),
     /// The consent log (CONTRACT §7): `log key` prints its verifier key.
     Log(crate::tlog::command::LogArgs),
+    /// Write a visitor's evidence document to stdout (records, snapshots, proofs, checkpoint,
+    /// key), from the store: stop the service first on sled.
+    Evidence(crate::evidence::command::EvidenceArgs),
+    /// Check an evidence document, or an NDJSON export with --checkpoint and --key, offline
+    /// (exit 1 naming each failed check, 2 if the input cannot be read).
+    Verify(crate::evidence::command::VerifyArgs),
 }
 
 #[derive(clap::Args)]
@@ -168,6 +175,8 @@ impl Cli {
             Some(Command::Export(args)) => export(&args),
             Some(Command::Scan(args)) => crate::scan::command::run(args),
             Some(Command::Log(args)) => crate::tlog::command::run(args),
+            Some(Command::Evidence(args)) => crate::evidence::command::evidence(args),
+            Some(Command::Verify(args)) => crate::evidence::command::verify(args),
         }
     }
 }
@@ -366,29 +375,14 @@ fn export(args: &ExportArgs) -> ExitCode {
         .store
         .clone()
         .unwrap_or_else(|| StoreUrl::sled(&args.data));
-    if let StoreUrl::Sled(dir) = &url
-        && !dir.join("sled").exists()
-    {
-        eprintln!(
-            "consentry: {} holds no consent records (no sled folder)",
-            dir.display()
-        );
-        return ExitCode::FAILURE;
-    }
-    // Nobody scrapes a command that ends when its export does: its measurements go unread.
-    let store = match Store::open(&url, &crate::telemetry::Metrics::new()) {
-        Ok(store) => store,
-        Err(e) if e.is_locked() => {
-            eprintln!(
-                "consentry: {e}; stop it, or export while it runs with GET /api/v1/admin/consents"
-            );
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("consentry: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let store =
+        match Store::open_offline(&url, "export while it runs with GET /api/v1/admin/consents") {
+            Ok(store) => store,
+            Err(e) => {
+                eprintln!("consentry: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     let written = Exporter::new(store, range, format, &[])
         .map_err(ExportError::from)
         .and_then(|exporter| {

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::consent::{DecisionError, IdError, TermsError};
 use crate::discovery::ReportError;
+use crate::evidence::EvidenceError;
 use crate::store::{HistoryError, InvalidDays, RangeError, StoreError, UnknownFormat};
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,9 @@ pub(crate) enum AppError {
     TooManyConnections(u32),
     #[error("the consent store cannot accept writes right now; try again shortly")]
     Unavailable(#[from] StoreError),
+    /// A visitor's evidence document that cannot be made (yet).
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
     /// The latest scheduled scan could not run.
     #[error("the latest scan, at {at}, failed: {error}")]
     ScanFailed { at: String, error: String },
@@ -104,6 +108,7 @@ impl AppError {
             AppError::TooManyConnections(_) => "too-many-connections",
             AppError::Unavailable(_) => "store-unavailable",
             AppError::ScanFailed { .. } => "scan-failed",
+            AppError::Evidence(e) => e.code(),
         }
     }
 
@@ -160,6 +165,7 @@ impl ResponseError for AppError {
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             // The site scanned failed to answer, not this service.
             AppError::ScanFailed { .. } => StatusCode::BAD_GATEWAY,
+            AppError::Evidence(e) => e.status(),
         }
     }
 
@@ -167,6 +173,11 @@ impl ResponseError for AppError {
         // The cause chain goes to the log, never to the client.
         if let AppError::Unavailable(cause) = self {
             tracing::error!(error = %cause, "store unavailable");
+        }
+        if let AppError::Evidence(e) = self
+            && e.status().is_server_error()
+        {
+            tracing::error!(error = %e, "no evidence document");
         }
         let field = self.field();
         let mut res = HttpResponse::build(self.status_code());
@@ -178,6 +189,9 @@ impl ResponseError for AppError {
             AppError::Unavailable(_) | AppError::TooManyConnections(_)
         ) {
             res.insert_header(("Retry-After", "1"));
+        }
+        if let AppError::Evidence(EvidenceError::NotLogged { .. }) = self {
+            res.insert_header(("Retry-After", "5"));
         }
         // The connection goes with the answer: the rest of a slow body is never read, and a
         // connection over its address's ceiling must free its place at once.

@@ -12,6 +12,7 @@ pub(crate) mod connections;
 pub(crate) mod consent;
 pub(crate) mod discovery;
 pub(crate) mod error;
+pub(crate) mod evidence;
 pub(crate) mod i18n;
 pub(crate) mod localized;
 pub mod logging;

@@ -114,6 +114,24 @@ pub(crate) struct PolicyTexts {
     pub skip_to_content: String,
 }
 
+/// The human summary of an evidence document (`evidence::summary`). Kept out of `Texts`, so a
+/// site cannot override it: it reads evidence back, and `consentry evidence` makes it offline,
+/// without the registry. `{id}`, `{when}`, `{asked}`, `{action}`, `{accepted}` and `{refused}`
+/// stand for what they name.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EvidenceTexts {
+    pub title: String,
+    pub decision: String,
+    /// What an empty list of categories reads as.
+    pub none: String,
+    pub action_accept_all: String,
+    pub action_reject_all: String,
+    pub action_custom: String,
+    pub action_gpc: String,
+    pub action_withdraw: String,
+}
+
 /// Every interface text of one language.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +149,7 @@ struct Builtin {
     banner: BannerTexts,
     lifetime: LifetimeTexts,
     policy: PolicyTexts,
+    evidence: EvidenceTexts,
 }
 
 impl Builtin {
@@ -180,6 +199,11 @@ pub(crate) fn has_builtin(lang: &Lang) -> bool {
 /// A language's own name ("Français"), or nothing when Consentry has no texts in it.
 pub(crate) fn native_name(lang: &Lang) -> &'static str {
     builtin(lang).map_or("", |b| b.name.as_str())
+}
+
+/// The evidence summary's texts in `lang`, else in English.
+pub(crate) fn evidence_texts(lang: &Lang) -> &'static EvidenceTexts {
+    &builtin(lang).unwrap_or_else(english).evidence
 }
 
 /// Every key a site may override in `[texts.<lang>]`.
@@ -278,6 +302,24 @@ mod tests {
             }
         }
         assert_eq!(keys().len(), 58);
+    }
+
+    #[test]
+    fn every_builtin_evidence_summary_names_its_placeholders_once() {
+        for (code, builtin) in BUILTIN.iter() {
+            let e = &builtin.evidence;
+            assert_eq!(e.title.matches("{id}").count(), 1, "{code}.evidence.title");
+            for placeholder in ["{when}", "{asked}", "{action}", "{accepted}", "{refused}"] {
+                assert_eq!(
+                    e.decision.matches(placeholder).count(),
+                    1,
+                    "{code}.evidence.decision lacks {placeholder}"
+                );
+            }
+            assert!(!e.none.trim().is_empty(), "{code}.evidence.none");
+        }
+        assert_eq!(evidence_texts(&lang("fr-ca")).none, "aucun");
+        assert_eq!(evidence_texts(&lang("sv")).none, "nothing");
     }
 
     #[test]

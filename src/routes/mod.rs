@@ -7,6 +7,7 @@ mod charts;
 pub(crate) mod consents;
 mod demo;
 pub(crate) mod discoveries;
+mod evidence;
 mod gpc;
 mod health;
 mod log;
@@ -106,6 +107,7 @@ pub(crate) fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
         gpc::ENDPOINTS,
         admin::ENDPOINTS,
         charts::ENDPOINTS,
+        evidence::ENDPOINTS,
         consents::ENDPOINTS,
         discoveries::ENDPOINTS,
         log::ENDPOINTS,

@@ -34,6 +34,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         super::charts::charts,
         super::admin::erase,
         super::admin::snapshot,
+        super::evidence::evidence,
         super::admin::scan,
         super::admin::discoveries,
         super::discoveries::report,

@@ -130,6 +130,28 @@ impl Store {
         }
     }
 
+    /// The store for a command that runs beside no service (`consentry export`, `consentry
+    /// evidence`): a sled folder that holds no records is said so rather than made, and one a
+    /// running service holds is answered with `while_running`, what to do instead.
+    pub(crate) fn open_offline(url: &StoreUrl, while_running: &str) -> Result<Store, String> {
+        if let StoreUrl::Sled(dir) = url
+            && !dir.join("sled").exists()
+        {
+            return Err(format!(
+                "{} holds no consent records (no sled folder)",
+                dir.display()
+            ));
+        }
+        // Nobody scrapes a command that ends with its answer: its measurements go unread.
+        Store::open(url, &Metrics::new()).map_err(|e| {
+            if e.is_locked() {
+                format!("{e}; stop it, or {while_running}")
+            } else {
+                e.to_string()
+            }
+        })
+    }
+
     /// Runs blocking store work (an export, the CSV's categories) off the async workers.
     pub(crate) async fn blocking<T: Send + 'static>(
         &self,

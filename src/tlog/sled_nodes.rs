@@ -3,6 +3,10 @@
 //! node key (always 9 bytes) can equal. Big-endian indices keep one level's nodes in order, so
 //! a level reads as a range if ever needed.
 
+use std::convert::Infallible;
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
 use super::hash::{TreeHash, exact};
 use super::nodes::{NodeId, NodeStore, NodesError};
 
@@ -72,15 +76,22 @@ impl NodeStore for SledNodes {
     }
 
     fn append(&mut self, nodes: &[(NodeId, TreeHash)], size: u64) -> Result<(), NodesError> {
-        // One batch: sled applies it atomically, so a crash never leaves a size whose nodes
-        // are not all written.
-        let mut batch = sled::Batch::default();
-        for (id, hash) in nodes {
-            batch.insert(&node_key(*id), hash.as_bytes());
+        // One transaction, so a crash never leaves a size whose nodes are not all written. Not
+        // a sled::Batch: a batch of this many neighbouring keys made sled 0.34 hold about 5 KB
+        // of memory per leaf, whatever its cache size (1 GB after 200,000 leaves); a
+        // transaction of the same writes stays within the cache.
+        let applied = self.tree.transaction(|tx| {
+            for (id, hash) in nodes {
+                tx.insert(&node_key(*id)[..], &hash.as_bytes()[..])?;
+            }
+            tx.insert(SIZE_KEY, &size.to_be_bytes()[..])?;
+            Ok::<(), ConflictableTransactionError<Infallible>>(())
+        });
+        match applied {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+            Err(TransactionError::Abort(never)) => match never {},
         }
-        batch.insert(SIZE_KEY, &size.to_be_bytes());
-        self.tree.apply_batch(batch)?;
-        Ok(())
     }
 }
 

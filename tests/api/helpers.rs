@@ -274,6 +274,12 @@ impl TestApp {
         self.admin_call("GET", path, Some(ADMIN_TOKEN)).await
     }
 
+    /// `GET /api/v1/admin/consents/{consent_id}/evidence` with the admin token.
+    pub async fn evidence(&self, consent_id: &str) -> (u16, String) {
+        self.admin_get(&format!("/api/v1/admin/consents/{consent_id}/evidence"))
+            .await
+    }
+
     /// `GET /api/v1/admin/consents{query}`: the export.
     pub async fn export(&self, query: &str) -> (u16, String) {
         self.admin_get(&format!("/api/v1/admin/consents{query}"))

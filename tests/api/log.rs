@@ -49,7 +49,7 @@ async fn checkpoint_of(app: &TestApp, size: u64) -> String {
 
 /// A record's bytes as its leaf holds them (the line without its `log` member), its index and
 /// its salt.
-fn leaf_of(line: &str) -> (String, u64, String) {
+pub(crate) fn leaf_of(line: &str) -> (String, u64, String) {
     let at = line.rfind(r#","log":"#).expect("a log member");
     let record = format!("{}}}", &line[..at]);
     let value: Value = serde_json::from_str(line).expect("a JSON record");
@@ -59,7 +59,7 @@ fn leaf_of(line: &str) -> (String, u64, String) {
 }
 
 /// Runs the independent verifier with `args` (files in `dir`); its exit status and stderr.
-fn verifier(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+pub(crate) fn verifier(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     let node = crate::common::tools::node().unwrap_or_else(|missing| panic!("{missing}"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/verifier/verify.mjs");
     let out = Command::new(node)
@@ -74,7 +74,7 @@ fn verifier(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
-fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, content).expect("written");
     path

@@ -23,6 +23,7 @@ mod discoveries;
 mod discoveries_kept;
 mod discoveries_listed;
 mod durability;
+mod evidence;
 mod exports;
 mod failover;
 mod helpers;

@@ -32,6 +32,9 @@ mod discoveries_listed;
 #[path = "../api/durability.rs"]
 mod durability;
 #[cfg(postgres_tests)]
+#[path = "../api/evidence.rs"]
+mod evidence;
+#[cfg(postgres_tests)]
 #[path = "../api/exports.rs"]
 mod exports;
 #[cfg(postgres_tests)]

@@ -1,0 +1,39 @@
+# Sourced by the benchmarks that drive a release build of the service with wrk: starts it on a
+# data folder and makes the decision body benches/post_consent.lua posts. Needs $PORT, $BASE
+# and $WORK; sets $PID.
+
+# Starts `consentry serve` on the data folder $1 with the rate limit off, no ceiling of
+# connections per address (every wrk connection comes from loopback), logging at warn and
+# $SERVE_ARGS, and waits until it answers /healthz.
+start_service() {
+  CONSENTRY_ADMIN_TOKEN=${TOKEN:-bench-token} CONSENTRY_LOG=warn target/release/consentry serve \
+    --config cookies.toml --data "$1" --bind "127.0.0.1:$PORT" --rate-limit 0 \
+    --connections-per-address 0 ${SERVE_ARGS:-} \
+    >"$WORK/stdout" 2>"$WORK/stderr" &
+  PID=$!
+  for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && return 0; sleep 0.1; done
+  echo "the service did not start:" >&2
+  cat "$WORK/stderr" >&2
+  return 1
+}
+
+stop_service() {
+  kill "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+}
+
+# Writes a decision as the banner posts it, for the revision being served, to
+# $WORK/body.json, and exports its path for benches/post_consent.lua.
+make_body() {
+  curl -sf "$BASE/api/v1/registry" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(json.dumps({"revision": r["revision"], "shown": r["shown"][r["languages"][0]],
+  "accepted": [c["id"] for c in r["categories"] if c.get("required")] + ["analytics"],
+  "action": "custom", "language": r["languages"][0],
+  "page": r["site"]["url"] + "/products/shoes?utm_source=newsletter"}))' >"$WORK/body.json"
+  export CONSENTRY_BODY="$WORK/body.json"
+}
+
+# Resident memory of the service.
+rss() { awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$PID/status"; }
