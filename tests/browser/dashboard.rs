@@ -147,6 +147,11 @@ fn walk(h: &mut Harness, size: &str, scheme: &str, problems: &mut Vec<String>) {
     axe(h, &state("charts"), problems);
     picture(h, "#charts-title", &state("charts"));
 
+    // The service answers for the evidence once the records are in a signed checkpoint: asked
+    // first, so the page below looks up records that already carry their place in the log.
+    let (evidence, _, _) = h
+        .service
+        .admin_request(&format!("/api/v1/admin/consents/{id}/evidence"));
     // The visitor, looked up: both decisions, each with the banner as shown, in French.
     tab_to(h, "consent-id");
     h.browser.type_text(&id);
@@ -167,8 +172,7 @@ fn walk(h: &mut Harness, size: &str, scheme: &str, problems: &mut Vec<String>) {
     );
     let records = h.browser.evaluate(
         "[document.getElementById('records').textContent,
-          document.querySelectorAll('#records img').length + (window.__injected || 0),
-          document.getElementById('evidence').hidden]",
+          document.querySelectorAll('#records img').length + (window.__injected || 0)]",
     );
     let text = records[0].as_str().unwrap_or_default();
     assert!(
@@ -177,12 +181,24 @@ fn walk(h: &mut Harness, size: &str, scheme: &str, problems: &mut Vec<String>) {
     );
     assert!(text.contains("/fr/catalogue"), "the page: {text}");
     assert_eq!(records[1], 0, "text from a visitor's browser became markup");
-    // The evidence button and the log's leaf show exactly when the service has them (the
-    // consent log is not built yet: then neither shows).
-    let (evidence, _, _) = h
-        .service
-        .admin_request(&format!("/api/v1/admin/consents/{id}/evidence"));
-    assert_eq!(records[2], evidence != 200, "evidence answers {evidence}");
+    // The evidence button and the log's leaf show exactly when the service has them. The page
+    // asks for the evidence after it lists the decisions: the button comes a moment later.
+    if evidence == 200 {
+        wait_for(
+            h,
+            "!document.getElementById('evidence').hidden",
+            "the evidence button, as the service has the evidence",
+        );
+    } else {
+        std::thread::sleep(Duration::from_secs(1));
+        let hidden = h
+            .browser
+            .evaluate("document.getElementById('evidence').hidden");
+        assert_eq!(
+            hidden, true,
+            "evidence answers {evidence}, yet the button shows"
+        );
+    }
     let logged = h.service.stored_records(&id, 2).expect("the records")[0]
         .get("log")
         .is_some();
