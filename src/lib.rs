@@ -18,6 +18,7 @@ pub(crate) mod localized;
 pub mod logging;
 pub mod proxies;
 pub mod rate_limit;
+pub(crate) mod receipt;
 pub mod registry;
 pub(crate) mod reload;
 pub mod retention;

@@ -40,9 +40,9 @@
 //     expires: string;           // in words: "13 months"
 //   };
 //   type Texts = {
-//     accept_all, always_on, banner_text, banner_title, close, cookie_policy, customize,
-//     gpc_notice, gpc_title, preferences_text, preferences_title, reject_all, save, settings,
-//     show_cookies: string;
+//     accept_all, always_on, banner_text, banner_title, close, consent_id, cookie_policy,
+//     customize, gpc_notice, gpc_title, preferences_text, preferences_title, receipt,
+//     reject_all, save, settings, show_cookies: string;
 //   };
 (langs, fallback, css) => {
   // Embedded twice (a tag manager and the template, say): the first one is the banner. (An
@@ -334,7 +334,8 @@
         element("button", { type: "button", class: "x", "data-action": "close", "aria-label": texts.close }, "×")),
       element("div", { class: "bd" },
         element("p", {}, texts.preferences_text, " ", link()),
-        ...categories.map(categoryItem)),
+        ...categories.map(categoryItem),
+        element("p", { id: "cy-id", class: "id" })),
       element("div", { class: "ft" },
         button("accept-all", texts.accept_all, "alt"),
         button("reject-all", texts.reject_all, "alt"),
@@ -360,6 +361,11 @@
     if (dlg.open) return;
     ret = root.activeElement || document.activeElement;
     for (const id of ids) root.getElementById("cy-" + id).checked = granted(id);
+    // Once the visitor has decided (on any revision): their id, and their receipt on the
+    // service, which lists every decision recorded under it and how to check each.
+    const id = (read() || prior)?.consent_id;
+    if (id) root.getElementById("cy-id").replaceChildren(texts.consent_id + ": ", element("code", {}, id), " ",
+      element("a", { href: origin + "/consent/" + encodeURIComponent(id) + "?lang=" + lang, target: "_blank" }, texts.receipt));
     dlg.showModal();
   }
 

@@ -38,12 +38,16 @@ pub(crate) struct BannerTexts {
     pub banner_text: String,
     pub banner_title: String,
     pub close: String,
+    /// Labels the visitor's consent id in the preferences dialog.
+    pub consent_id: String,
     pub cookie_policy: String,
     pub customize: String,
     pub gpc_notice: String,
     pub gpc_title: String,
     pub preferences_text: String,
     pub preferences_title: String,
+    /// The link from the preferences dialog to the visitor's receipt page.
+    pub receipt: String,
     pub reject_all: String,
     pub save: String,
     pub settings: String,
@@ -70,7 +74,6 @@ pub(crate) struct LifetimeTexts {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PolicyTexts {
-    pub consent_id: String,
     pub col_name: String,
     pub col_provider: String,
     pub col_purpose: String,
@@ -132,6 +135,35 @@ pub(crate) struct EvidenceTexts {
     pub action_withdraw: String,
 }
 
+/// The receipt page a visitor reaches from the banner (`/consent/{id}`, `routes::receipt`).
+/// Kept out of `Texts` like the evidence summary: it reads records back, and says how to check
+/// them. `{site}` stands for the site's name; `{n}`, `{count}` and `{index}` for numbers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReceiptTexts {
+    pub title: String,
+    pub intro: String,
+    pub decision: String,
+    pub recorded: String,
+    pub action: String,
+    pub accepted: String,
+    pub refused: String,
+    pub expires: String,
+    pub log: String,
+    pub log_entry: String,
+    pub log_proof: String,
+    pub log_pending: String,
+    pub check_title: String,
+    pub check_text: String,
+    pub check_records: String,
+    pub check_checkpoint: String,
+    pub check_key: String,
+    pub check_evidence: String,
+    pub none_title: String,
+    pub none_text: String,
+    pub invalid: String,
+}
+
 /// Every interface text of one language.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +182,7 @@ struct Builtin {
     lifetime: LifetimeTexts,
     policy: PolicyTexts,
     evidence: EvidenceTexts,
+    receipt: ReceiptTexts,
 }
 
 impl Builtin {
@@ -172,6 +205,11 @@ static BUILTIN: LazyLock<Vec<(&'static str, Builtin)>> = LazyLock::new(|| {
         })
         .collect()
 });
+
+/// The receipt page's texts in `lang`, else in English.
+pub(crate) fn receipt_texts(lang: &Lang) -> &'static ReceiptTexts {
+    &builtin(lang).unwrap_or_else(english).receipt
+}
 
 /// Every key a site may override in `[texts.<lang>]`, in the data files' order.
 static KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -301,7 +339,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(keys().len(), 58);
+        assert_eq!(keys().len(), 59);
     }
 
     #[test]
@@ -320,6 +358,30 @@ mod tests {
         }
         assert_eq!(evidence_texts(&lang("fr-ca")).none, "aucun");
         assert_eq!(evidence_texts(&lang("sv")).none, "nothing");
+    }
+
+    #[test]
+    fn every_builtin_receipt_text_names_its_placeholders() {
+        for (code, builtin) in BUILTIN.iter() {
+            let r = &builtin.receipt;
+            for (key, text, placeholders) in [
+                ("intro", &r.intro, &["{site}"][..]),
+                ("decision", &r.decision, &["{n}", "{count}"]),
+                ("log_entry", &r.log_entry, &["{index}"]),
+                ("check_text", &r.check_text, &["{site}"]),
+                ("check_evidence", &r.check_evidence, &["{site}"]),
+                ("invalid", &r.invalid, &["{site}"]),
+            ] {
+                for placeholder in placeholders {
+                    assert_eq!(text.matches(placeholder).count(), 1, "{code}.{key}: {text}");
+                }
+            }
+        }
+        assert_eq!(
+            receipt_texts(&lang("pt-br")).log,
+            "Registo de consentimentos"
+        );
+        assert_eq!(receipt_texts(&lang("sv")).log, "Consent log");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod log;
 pub(crate) mod metrics;
 mod openapi;
 mod policy;
+mod receipt;
 mod registry;
 
 use actix_web::ResponseError;
@@ -111,6 +112,7 @@ pub(crate) fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
         consents::ENDPOINTS,
         discoveries::ENDPOINTS,
         log::ENDPOINTS,
+        receipt::ENDPOINTS,
     ]
     .into_iter()
     .flatten()
@@ -221,10 +223,13 @@ pub(crate) async fn security_headers(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
+    // A page that names a visitor in its address (the receipt) keeps its stricter policy.
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
     let is_html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

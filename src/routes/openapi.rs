@@ -23,6 +23,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         super::registry::registry,
         document,
         super::policy::cookie_policy,
+        super::receipt::receipt,
         super::banner::banner,
         super::demo::index,
         super::demo::embed,

@@ -29,17 +29,32 @@ struct PolicyPage<'a> {
     own: &'a [LocalCookie],
 }
 
-struct LangLink {
-    code: String,
-    label: &'static str,
-    current: bool,
+/// One entry of a page's language switcher.
+pub(super) struct LangLink {
+    pub(super) code: String,
+    pub(super) label: &'static str,
+    pub(super) current: bool,
+}
+
+/// The switcher of a page in `current`: every language of the registry, by its own name.
+pub(super) fn languages(registry: &Registry, current: &Lang) -> Vec<LangLink> {
+    registry
+        .site
+        .languages
+        .iter()
+        .map(|l| LangLink {
+            code: l.to_string(),
+            label: i18n::native_name(l),
+            current: l == current,
+        })
+        .collect()
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct Query {
     /// A language of the registry; else `Accept-Language`, else the default.
-    lang: Option<String>,
+    pub(super) lang: Option<String>,
 }
 
 #[utoipa::path(get, path = "/cookie-policy", tag = "pages", params(Query),
@@ -115,15 +130,7 @@ impl<'a> PolicyPage<'a> {
             site_url: site.url.as_str(),
             contact: site.contact.as_deref(),
             updated: site.updated.map(|d| d.to_string()),
-            languages: site
-                .languages
-                .iter()
-                .map(|l| LangLink {
-                    code: l.to_string(),
-                    label: i18n::native_name(l),
-                    current: l == &view.lang,
-                })
-                .collect(),
+            languages: languages(registry, &view.lang),
             categories: &view.categories,
             own: &view.own,
         }

@@ -110,6 +110,21 @@ impl TestApp {
         self.send(awc::http::Method::GET, path, None).await
     }
 
+    /// `GET path` with `headers`: status, headers and body as text.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, HeaderMap, String) {
+        let mut req = self.client.get(self.url(path));
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let mut res = req.send().await.expect("request sent");
+        let body = res.body().limit(1 << 26).await.expect("body read");
+        (
+            res.status().as_u16(),
+            res.headers().clone(),
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
     /// `GET path`, which must answer 200 with JSON.
     pub async fn get_json(&self, path: &str) -> Value {
         let (status, _, body) = self.get(path).await;

@@ -38,6 +38,7 @@ mod origins;
 mod policy;
 mod policy_rows;
 mod readiness;
+mod receipt;
 mod record_fields;
 mod refusals;
 mod registry_api;

@@ -56,6 +56,9 @@ mod nodes;
 #[path = "../api/origins.rs"]
 mod origins;
 #[cfg(postgres_tests)]
+#[path = "../api/receipt.rs"]
+mod receipt;
+#[cfg(postgres_tests)]
 #[path = "../api/record_fields.rs"]
 mod record_fields;
 #[cfg(postgres_tests)]
