@@ -24,6 +24,7 @@ mod gpc;
 mod harness;
 mod host;
 mod keyboard;
+mod receipt;
 mod retries;
 mod retries_refused;
 mod revisits;
