@@ -110,7 +110,7 @@ function replica(config, record) {
   return box;
 }
 
-async function render(record, index, total) {
+async function render(record, index, total, signed) {
   const li = element("li", undefined, { class: "record" });
   const when = String(record.recorded_at || "").replace("T", " ").replace("Z", " UTC");
   const action = ACTIONS[record.action] || record.action;
@@ -126,11 +126,18 @@ async function render(record, index, total) {
     ["Registry revision", element("code", record.revision)],
     ["Shown", element("code", record.shown)],
   ];
-  // The consent log (issue 13 §1) is not built yet: a record read back with a `log` member
-  // shows its leaf index here, and its proof status will join it once the service proves
-  // inclusion (GET /api/v1/log/proof/inclusion). Without `log`, nothing is claimed.
+  // Its place in the consent log: a leaf in the latest signed checkpoint can be proved now
+  // (the link answers the inclusion proof); a newer one is signed within seconds. A record not
+  // sequenced yet has no `log` member, and nothing is claimed.
   if (record.log && Number.isInteger(record.log.index)) {
-    list.push(["Consent log", element("span", "leaf " + record.log.index)]);
+    const span = element("span", "leaf " + record.log.index);
+    if (record.log.index < signed) {
+      span.append(", in the signed checkpoint of " + plural(signed, "leaf", "leaves") + ": ",
+        element("a", "inclusion proof", {
+          href: "/api/v1/log/proof/inclusion?index=" + record.log.index + "&tree_size=" + signed,
+        }));
+    } else span.append(", not in a signed checkpoint yet");
+    list.push(["Consent log", span]);
   }
   li.append(facts(list));
   const shown = await snapshot(record.shown);
@@ -151,11 +158,18 @@ async function evidence(id) {
   $("evidence").hidden = !(res && res.ok);
 }
 
+// The size of the latest signed checkpoint's tree (0 before the first).
+async function signedSize() {
+  const res = await fetch("/api/v1/log/checkpoint").catch(() => null);
+  return res && res.ok ? Number((await res.text()).split("\n")[1]) || 0 : 0;
+}
+
 async function lookup(id) {
   const records = await history(id);
+  const signed = await signedSize();
   const list = $("records");
   const items = [];
-  for (const [i, r] of records.entries()) items.push(await render(r, i, records.length));
+  for (const [i, r] of records.entries()) items.push(await render(r, i, records.length, signed));
   list.replaceChildren(...items);
   current = { id, count: records.length };
   $("lookup-heading").replaceChildren(records.length

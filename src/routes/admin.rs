@@ -23,6 +23,7 @@ use crate::store::{ExportFormat, StatsDays, TimeRange};
 /// The dashboard's scripts, ES modules: the page and its figures, and looking up a visitor.
 const DASHBOARD_JS: &str = include_str!("../../static/admin.js");
 const LOOKUP_JS: &str = include_str!("../../static/admin_lookup.js");
+const LOG_JS: &str = include_str!("../../static/admin_log.js");
 
 /// The one guard of the admin API: 401 unless the request's Bearer token is the configured
 /// one. It wraps each API route (`guarded`) rather than the scope so that a wrong method on a
@@ -308,7 +309,7 @@ async fn dashboard(state: web::Data<State>) -> AdminPage {
 }
 
 #[utoipa::path(get, path = "/admin/{script}", tag = "admin",
-    params(("script" = String, Path, description = "dashboard.js or lookup.js")),
+    params(("script" = String, Path, description = "dashboard.js, lookup.js or log.js")),
     responses(
         (status = 200, description = "One of the dashboard's scripts (an ES module)",
             body = String, content_type = "text/javascript"),
@@ -319,6 +320,7 @@ async fn dashboard_script(script: web::Path<String>) -> Result<HttpResponse, App
     let body = match script.as_str() {
         "dashboard.js" => DASHBOARD_JS,
         "lookup.js" => LOOKUP_JS,
+        "log.js" => LOG_JS,
         other => {
             return Err(AppError::NotFound(format!(
                 "no such script: /admin/{other}"

@@ -47,7 +47,18 @@ pub(crate) async fn checkpoint(state: web::Data<State>) -> Result<HttpResponse, 
         .blocking(|store| store.log_latest_checkpoint())
         .await?;
     match latest {
-        Some(latest) => Ok(text(latest.note)),
+        // When it was signed, as HTTP says it (the dashboard shows it).
+        Some(latest) => {
+            let mut res = text(latest.note);
+            let signed = actix_web::http::header::HttpDate::from(std::time::SystemTime::from(
+                latest.signed_at,
+            ));
+            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&signed.to_string()) {
+                res.headers_mut()
+                    .insert(actix_web::http::header::LAST_MODIFIED, value);
+            }
+            Ok(res)
+        }
         None => Err(AppError::NotFound(
             "no checkpoint is signed yet; the first comes within seconds of start".to_owned(),
         )),

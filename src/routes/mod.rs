@@ -11,6 +11,7 @@ mod evidence;
 mod gpc;
 mod health;
 mod log;
+mod log_check;
 pub(crate) mod metrics;
 mod openapi;
 mod policy;
@@ -112,6 +113,7 @@ pub(crate) fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
         consents::ENDPOINTS,
         discoveries::ENDPOINTS,
         log::ENDPOINTS,
+        log_check::ENDPOINTS,
         receipt::ENDPOINTS,
     ]
     .into_iter()

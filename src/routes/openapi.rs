@@ -49,6 +49,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         super::log::inclusion,
         super::log::consistency,
         super::log::checkpoints,
+        super::log_check::consistency,
     ),
     components(schemas(crate::error::ErrorBody, crate::store::DayStats)),
     modifiers(&AdminToken),

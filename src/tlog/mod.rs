@@ -9,6 +9,7 @@
 //! - `proof`: the proofs' JSON and their verification (RFC 9162 §2.1.3.2, §2.1.4.2);
 //! - `keys`, `key_file`: the log's name, verifier and signing keys, the key's file;
 //! - `note`, `checkpoint`: C2SP signed notes and checkpoints;
+//! - `continuity`: whether the log still extends a checkpoint someone kept;
 //! - `command`: `consentry log key`.
 //!
 //! The store calls it; it calls no store, so the records never flow back into it: the nodes
@@ -16,6 +17,7 @@
 
 mod checkpoint;
 pub mod command;
+mod continuity;
 mod hash;
 mod key_file;
 mod keys;
@@ -26,6 +28,7 @@ mod sled_nodes;
 mod tree;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
+pub use continuity::{Break, Continuity, ContinuityError, Unreadable, compare};
 pub use hash::{EncodingError, Salt, TreeHash};
 pub use key_file::{
     KEY_FILE, KeyFileError, open_or_create as open_or_create_key, read as read_key,

@@ -284,6 +284,36 @@ impl TestApp {
         (status, body)
     }
 
+    /// `method path` with a `text/plain` body and `token`: status and body.
+    pub async fn call_with_body(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> (u16, String) {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .insert_header(("Content-Type", "text/plain"));
+        if let Some(token) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let mut res = req.send_body(body.to_owned()).await.expect("request sent");
+        let body = res.body().limit(1 << 26).await.expect("body read");
+        (
+            res.status().as_u16(),
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    /// `POST path` with a `text/plain` body and the admin token.
+    pub async fn admin_post(&self, path: &str, body: &str) -> (u16, String) {
+        self.call_with_body("POST", path, Some(ADMIN_TOKEN), body)
+            .await
+    }
+
     /// `GET path` with the admin token.
     pub async fn admin_get(&self, path: &str) -> (u16, String) {
         self.admin_call("GET", path, Some(ADMIN_TOKEN)).await

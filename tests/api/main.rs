@@ -30,6 +30,7 @@ mod helpers;
 mod history;
 mod http;
 mod log;
+mod log_check;
 mod logs;
 mod metrics;
 mod nginx;

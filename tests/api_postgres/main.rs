@@ -48,6 +48,9 @@ mod history;
 #[path = "../api/log.rs"]
 mod log;
 #[cfg(postgres_tests)]
+#[path = "../api/log_check.rs"]
+mod log_check;
+#[cfg(postgres_tests)]
 #[path = "../api/metrics.rs"]
 mod metrics;
 #[cfg(postgres_tests)]

@@ -146,6 +146,13 @@ fn walk(h: &mut Harness, size: &str, scheme: &str, problems: &mut Vec<String>) {
     assert_charts_match_the_stats(h);
     axe(h, &state("charts"), problems);
     picture(h, "#charts-title", &state("charts"));
+    // The log's panel, once its state has come (it needs no token).
+    wait_for(
+        h,
+        "document.getElementById('log-checkpoint').textContent !== ''",
+        "the consent log's state",
+    );
+    picture(h, "#log-title", &state("log"));
 
     // The service answers for the evidence once the records are in a signed checkpoint: asked
     // first, so the page below looks up records that already carry their place in the log.
