@@ -24,6 +24,7 @@ mod discoveries_kept;
 mod discoveries_listed;
 mod durability;
 mod evidence;
+mod export_verify;
 mod exports;
 mod failover;
 mod helpers;

@@ -35,6 +35,9 @@ mod durability;
 #[path = "../api/evidence.rs"]
 mod evidence;
 #[cfg(postgres_tests)]
+#[path = "../api/export_verify.rs"]
+mod export_verify;
+#[cfg(postgres_tests)]
 #[path = "../api/exports.rs"]
 mod exports;
 #[cfg(postgres_tests)]
