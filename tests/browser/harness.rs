@@ -80,6 +80,8 @@ pub struct Setup {
     pub front: bool,
     /// Changes the service's settings before it starts.
     pub settings: Option<fn(&mut Settings)>,
+    /// Keeps the records in this PostgreSQL database (`postgres://…`) instead of sled.
+    pub store: Option<String>,
 }
 
 impl Harness {
@@ -117,7 +119,14 @@ impl Harness {
         let slot = Slot::take();
         let host = HostSite::start();
         let origins = [format!("http://{SHOP_HOST}:{}", host.port), host.origin()];
-        let service = Service::start_with(&registry(&origins), setup.settings.unwrap_or(|_| {}));
+        let adjust = setup.settings.unwrap_or(|_| {});
+        let store = setup.store.clone();
+        let service = Service::start_with(&registry(&origins), move |settings| {
+            adjust(settings);
+            if let Some(url) = store {
+                settings.store = Some(url.parse().expect("a store URL"));
+            }
+        });
         let front = setup.front.then(|| {
             Front::start(
                 service

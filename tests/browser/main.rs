@@ -31,6 +31,7 @@ mod revisits;
 mod screenshots;
 mod service;
 mod site;
+mod store_outage;
 mod tags;
 mod visitor;
 mod withdrawal;

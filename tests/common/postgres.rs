@@ -37,6 +37,21 @@ impl Database {
     pub fn sql(&self, sql: &str) -> Result<String, String> {
         psql(&cluster_bin(), &self.url, sql)
     }
+
+    /// Refuses (`false`) or allows new connections to this database, closing the open ones
+    /// when refusing: to the service, the database is gone, as in an outage or a failover.
+    pub fn allow_connections(&self, allow: bool) -> Result<String, String> {
+        let name = &self.name;
+        let mut sql = format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS {allow};");
+        if !allow {
+            sql.push_str(&format!(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+            ));
+        }
+        let admin = self.url.replace(&format!("/{name}"), "/postgres");
+        psql(&cluster_bin(), &admin, &sql)
+    }
 }
 
 /// A fresh, empty database in the test process's cluster, which starts on the first call.
