@@ -31,6 +31,7 @@ mod helpers;
 mod history;
 mod http;
 mod log;
+mod log_backfill;
 mod log_check;
 mod logs;
 mod metrics;
