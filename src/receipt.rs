@@ -46,17 +46,20 @@ pub(crate) enum LogPlace {
     Waiting,
 }
 
-/// Every decision of one visitor, oldest first. `records` are the stored JSON values,
-/// `snapshots` the parsed snapshots by `shown` (absent: the titles fall back to the ids), and
-/// `signed` the size of the latest signed checkpoint.
+/// Decisions of one visitor, oldest first. `records` are stored JSON values, the last of a
+/// history of `total` that starts `skipped` decisions before them; `snapshots` the parsed
+/// snapshots by `shown` (absent: the titles fall back to the ids), and `signed` the size of
+/// the latest signed checkpoint.
 pub(crate) fn lines(
     records: &[Value],
+    skipped: usize,
+    total: usize,
     snapshots: &BTreeMap<String, Value>,
     signed: u64,
     texts: &ReceiptTexts,
     words: &EvidenceTexts,
 ) -> Vec<Line> {
-    let count = records.len().to_string();
+    let count = total.to_string();
     records
         .iter()
         .enumerate()
@@ -69,7 +72,7 @@ pub(crate) fn lines(
             Line {
                 heading: texts
                     .decision
-                    .replace("{n}", &(i + 1).to_string())
+                    .replace("{n}", &(skipped + i + 1).to_string())
                     .replace("{count}", &count),
                 recorded: moment(record["recorded_at"].as_str().unwrap_or_default()),
                 action: capitalized(action(words, record["action"].as_str())),
@@ -182,12 +185,12 @@ mod tests {
                 "categories": {"necessary": true}}),
         ];
 
-        let lines = lines(
-            &records,
-            &snapshots,
-            5,
-            receipt_texts(&fr),
-            evidence_texts(&fr),
+        let texts = (receipt_texts(&fr), evidence_texts(&fr));
+        let lines = lines(&records, 0, 3, &snapshots, 5, texts.0, texts.1);
+        let newest = super::lines(&records[2..], 2, 3, &snapshots, 5, texts.0, texts.1);
+        assert_eq!(
+            newest[0].heading, "Décision 3 sur 3",
+            "numbered in the whole history"
         );
 
         assert_eq!(lines[0].heading, "Décision 1 sur 3");

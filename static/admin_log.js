@@ -48,8 +48,10 @@ async function check(event) {
   }
   say("Checking…");
   try {
-    const a = await (await call("/api/v1/admin/log/consistency", { method: "POST", body: earlier })).json();
+    // The panel first, so that it shows the checkpoint the answer compares with (one is
+    // signed at most every 5 s).
     await state();
+    const a = await (await call("/api/v1/admin/log/consistency", { method: "POST", body: earlier })).json();
     say(a.consistent
       ? "Consistent: today's log of " + a.second.toLocaleString("en") + " leaves extends the earlier checkpoint of "
         + a.first.toLocaleString("en") + ", so nothing before it was rewritten or removed (a proof of "

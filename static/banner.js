@@ -364,7 +364,7 @@
     // Once the visitor has decided (on any revision): their id, and their receipt on the
     // service, which lists every decision recorded under it and how to check each.
     const id = (read() || prior)?.consent_id;
-    if (id) root.getElementById("cy-id").replaceChildren(texts.consent_id + ": ", element("code", {}, id), " ",
+    if (id) root.getElementById("cy-id").replaceChildren(texts.consent_id + " ", element("code", {}, id), " ",
       element("a", { href: origin + "/consent/" + encodeURIComponent(id) + "?lang=" + lang, target: "_blank" }, texts.receipt));
     dlg.showModal();
   }

@@ -29,7 +29,15 @@ pub(crate) fn configure(
     live: crate::served::Live,
     limit: Option<&Limiter>,
 ) {
-    cross_origin(cfg, SCOPE, ENDPOINTS, live, limit);
+    cross_origin(cfg, SCOPE, ENDPOINTS, live.clone(), limit);
+    // The visitor's receipt reads what `GET /api/v1/consents/{id}` reads, under the same limit.
+    cross_origin(
+        cfg,
+        super::receipt::SCOPE,
+        super::receipt::ENDPOINTS,
+        live,
+        limit,
+    );
 }
 
 /// `endpoints`, all under `scope`, open cross-origin to the registry's origins and under the

@@ -3,6 +3,9 @@
 //! check a record is in the log and that the log was never rewritten. Public and cacheable
 //! for no time: the tree grows every second.
 
+use std::time::SystemTime;
+
+use actix_web::http::header::{self, HttpDate};
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +40,8 @@ fn text(body: String) -> HttpResponse {
 #[utoipa::path(get, path = "/api/v1/log/checkpoint", tag = "log",
     responses(
         (status = 200, description = "The latest checkpoint, a C2SP signed note", body = String,
-            content_type = "text/plain"),
+            content_type = "text/plain",
+            headers(("Last-Modified" = String, description = "When it was signed"))),
         (status = 404, description = "No checkpoint is signed yet (the first comes within \
             seconds of start)", body = crate::error::ErrorBody),
     ))]
@@ -49,15 +53,12 @@ pub(crate) async fn checkpoint(state: web::Data<State>) -> Result<HttpResponse, 
     match latest {
         // When it was signed, as HTTP says it (the dashboard shows it).
         Some(latest) => {
-            let mut res = text(latest.note);
-            let signed = actix_web::http::header::HttpDate::from(std::time::SystemTime::from(
-                latest.signed_at,
-            ));
-            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&signed.to_string()) {
-                res.headers_mut()
-                    .insert(actix_web::http::header::LAST_MODIFIED, value);
-            }
-            Ok(res)
+            let signed = HttpDate::from(SystemTime::from(latest.signed_at));
+            Ok(HttpResponse::Ok()
+                .content_type("text/plain; charset=utf-8")
+                .insert_header(("Cache-Control", "no-store"))
+                .insert_header((header::LAST_MODIFIED, signed))
+                .body(latest.note))
         }
         None => Err(AppError::NotFound(
             "no checkpoint is signed yet; the first comes within seconds of start".to_owned(),

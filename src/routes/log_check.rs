@@ -57,7 +57,9 @@ struct Answer {
         (status = 401, description = "No valid admin token", body = ErrorBody),
         (status = 404, description = "No checkpoint is signed yet, or no admin token is \
             configured", body = ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = ErrorBody),
         (status = 413, description = "A body over 8 KiB", body = ErrorBody),
+        (status = 503, description = "The store or the log cannot be read", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn consistency(

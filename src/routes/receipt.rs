@@ -4,33 +4,47 @@
 //! `GET /api/v1/consents/{id}` is (the id is the visitor's to give), but never cached, never
 //! indexed, and never sent on as a referrer.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::Value;
 
-use super::Endpoint;
 use super::policy::{self, LangLink, negotiate};
+use super::{Access, Endpoint};
 use crate::consent::ConsentId;
 use crate::error::AppError;
-use crate::i18n::{Lang, ReceiptTexts, evidence_texts, receipt_texts};
+use crate::i18n::{self, Lang, ReceiptTexts, evidence_texts, receipt_texts};
 use crate::receipt::{Line, LogPlace, lines};
 use crate::state::State;
 use crate::store::HistoryPage;
 
-pub(super) const ENDPOINTS: &[Endpoint] =
-    &[Endpoint::get("/consent/{consent_id}", |r| r.to(receipt))];
+/// Under the consent surface's rate limit (`consents::configure`), as the JSON it mirrors is:
+/// each answer reads a visitor's whole history, and ids can be guessed at.
+pub(super) const ENDPOINTS: &[Endpoint] = &[Endpoint::new(
+    actix_web::http::Method::GET,
+    "/consent/{consent_id}",
+    Access::Consent,
+    |r| r.to(receipt),
+)];
 
-/// Decisions one receipt lists at most: far past any visitor's, and a bound on one page's work.
+/// Where the receipt lives: a scope of its own, wrapped like the consent surface's.
+pub(super) const SCOPE: &str = "/consent";
+
+/// Decisions one receipt lists at most, the newest: far past any visitor's, and a bound on
+/// the memory one page takes.
 const MAX_DECISIONS: usize = 5_000;
 
 #[derive(Template)]
 #[template(path = "receipt.html")]
 struct ReceiptPage<'a> {
     lang: &'a Lang,
+    /// The language `t` is in: `lang`, or English where Consentry has no texts in it.
+    texts_lang: &'a str,
     t: &'a ReceiptTexts,
+    /// The language switcher's name.
+    switcher: &'a str,
     site_name: &'a str,
     site_url: &'a str,
     /// The banner's label for the id, as the visitor read it there.
@@ -108,7 +122,13 @@ pub(crate) async fn receipt(
     };
     let page = ReceiptPage {
         lang: &lang,
+        texts_lang: if i18n::has_builtin(&lang) {
+            lang.as_str()
+        } else {
+            "en"
+        },
         t,
+        switcher: &view.texts.policy.policy_language,
         site_name: &view.site_name,
         site_url: registry.site.url.as_str(),
         id_label: &view.texts.banner.consent_id,
@@ -141,27 +161,35 @@ async fn decisions(
     lang: &Lang,
     t: &ReceiptTexts,
 ) -> Result<Option<Vec<Line>>, AppError> {
-    let mut records: Vec<Value> = Vec::new();
+    // Every page of the history, keeping the newest `MAX_DECISIONS` (each numbered as it
+    // stands in the whole history).
+    let mut records: VecDeque<Value> = VecDeque::new();
+    let mut total = 0;
     let mut page = HistoryPage {
         after: None,
         limit: 1000,
     };
     loop {
         let history = state.store.history(id, page).await?;
-        records.extend(
-            history
-                .records
-                .iter()
-                .filter_map(|r| serde_json::from_slice(r).ok()),
-        );
+        for record in &history.records {
+            let Ok(record) = serde_json::from_slice(record) else {
+                continue;
+            };
+            total += 1;
+            records.push_back(record);
+            if records.len() > MAX_DECISIONS {
+                records.pop_front();
+            }
+        }
         match history.next {
-            Some(next) if records.len() < MAX_DECISIONS => page.after = Some(next),
-            _ => break,
+            Some(next) => page.after = Some(next),
+            None => break,
         }
     }
     if records.is_empty() {
         return Ok(None);
     }
+    let records = Vec::from(records);
     let mut snapshots = BTreeMap::new();
     for record in &records {
         let Some(shown) = record["shown"].as_str() else {
@@ -180,8 +208,11 @@ async fn decisions(
         .blocking(|store| store.log_latest_checkpoint())
         .await?
         .map_or(0, |c| c.size);
+    let skipped = total - records.len();
     Ok(Some(lines(
         &records,
+        skipped,
+        total,
         &snapshots,
         signed,
         t,

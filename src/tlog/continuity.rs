@@ -13,20 +13,23 @@ use super::tree::LogError;
 /// The earlier checkpoint is not one to compare: the text is no signed checkpoint at all.
 #[derive(Debug, thiserror::Error)]
 #[error("not a signed checkpoint: {0}")]
-pub struct Unreadable(#[from] pub CheckpointError);
+pub struct Unreadable(#[from] CheckpointError);
 
 /// Why the log does not (or cannot be shown to) extend the earlier checkpoint.
 #[derive(Debug, thiserror::Error)]
 pub enum Break {
-    #[error("it is not signed by this log's key {key}: {why}")]
+    /// Another key signed it, or it was changed after it was signed.
+    #[error("it is not signed by this log's key {key}, or was changed since: {why}")]
     ForeignKey { key: String, why: CheckpointError },
+    /// The earlier tree is larger than the latest: a log only grows.
     #[error(
         "it has {first} leaves, the latest checkpoint {second}: the log shrank (leaves were \
          removed), or these are two logs"
     )]
     Shrunk { first: u64, second: u64 },
-    #[error("the log does not extend it: {0} (leaves before {1} were rewritten)")]
-    Rewritten(ProofError, u64),
+    /// No proof leads from the earlier root to the latest: leaves below `first` changed.
+    #[error("the log does not extend it: {why} (leaves before {first} were rewritten)")]
+    Rewritten { why: ProofError, first: u64 },
 }
 
 /// The verdict on an earlier checkpoint, beside the latest one.
@@ -75,7 +78,7 @@ pub fn compare(
     let proof = prove(first, second)?;
     let verdict = proof
         .verify(earlier.root(), latest.root())
-        .map_err(|e| Break::Rewritten(e, first));
+        .map_err(|why| Break::Rewritten { why, first });
     Ok(Continuity {
         earlier: Some(earlier),
         proof: Some(proof),
@@ -104,7 +107,7 @@ mod tests {
         LogSigner::generate(LogName::parse("www.example.com/consentry").expect("a log name"))
     }
 
-    /// A log of `n` leaves in memory, and a way to check an earlier checkpoint against its head.
+    /// A log of `n` leaves in memory.
     fn log(n: u64) -> Log<MemoryNodes> {
         leaves(n, None)
     }
@@ -152,7 +155,7 @@ mod tests {
         let rewritten = leaves(13, Some(3));
         let broken = check(&rewritten, &kept, signer.verifier(), signer.name());
         assert!(
-            matches!(broken.verdict, Err(Break::Rewritten(..))),
+            matches!(broken.verdict, Err(Break::Rewritten { .. })),
             "{:?}",
             broken.verdict
         );

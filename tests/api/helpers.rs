@@ -325,6 +325,20 @@ impl TestApp {
             .await
     }
 
+    /// The evidence of `consent_id` once every record is in a signed checkpoint, asked again
+    /// for up to 30 s: the service holds each answer up to its 10 s merge delay, then 503,
+    /// which a loaded machine can reach.
+    pub async fn evidence_signed(&self, consent_id: &str) -> (u16, String) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = self.evidence(consent_id).await;
+            if status != 503 || std::time::Instant::now() > deadline {
+                return (status, body);
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// `GET /api/v1/admin/consents{query}`: the export.
     pub async fn export(&self, query: &str) -> (u16, String) {
         self.admin_get(&format!("/api/v1/admin/consents{query}"))

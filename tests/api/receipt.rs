@@ -24,7 +24,7 @@ async fn visitor(app: &TestApp) -> String {
     second["consent_id"] = id.clone().into();
     let second = app.post_consent(&second, &[("User-Agent", AGENT)]).await;
     assert_eq!(second.status, 201, "{}", second.json);
-    let (status, body) = app.evidence(&id).await;
+    let (status, body) = app.evidence_signed(&id).await;
     assert_eq!(status, 200, "the records reach a signed checkpoint: {body}");
     id
 }

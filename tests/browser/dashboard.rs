@@ -156,9 +156,10 @@ fn walk(h: &mut Harness, size: &str, scheme: &str, problems: &mut Vec<String>) {
 
     // The service answers for the evidence once the records are in a signed checkpoint: asked
     // first, so the page below looks up records that already carry their place in the log.
-    let (evidence, _, _) = h
-        .service
-        .admin_request(&format!("/api/v1/admin/consents/{id}/evidence"));
+    assert!(
+        h.service.evidence_signed(&id),
+        "the visitor's records reach a signed checkpoint"
+    );
     // The visitor, looked up: both decisions, each with the banner as shown, in French.
     tab_to(h, "consent-id");
     h.browser.type_text(&id);
@@ -188,24 +189,13 @@ fn walk(h: &mut Harness, size: &str, scheme: &str, problems: &mut Vec<String>) {
     );
     assert!(text.contains("/fr/catalogue"), "the page: {text}");
     assert_eq!(records[1], 0, "text from a visitor's browser became markup");
-    // The evidence button and the log's leaf show exactly when the service has them. The page
-    // asks for the evidence after it lists the decisions: the button comes a moment later.
-    if evidence == 200 {
-        wait_for(
-            h,
-            "!document.getElementById('evidence').hidden",
-            "the evidence button, as the service has the evidence",
-        );
-    } else {
-        std::thread::sleep(Duration::from_secs(1));
-        let hidden = h
-            .browser
-            .evaluate("document.getElementById('evidence').hidden");
-        assert_eq!(
-            hidden, true,
-            "evidence answers {evidence}, yet the button shows"
-        );
-    }
+    // The evidence button shows once the page's own request is answered, a moment after it
+    // lists the decisions.
+    wait_for(
+        h,
+        "!document.getElementById('evidence').hidden",
+        "the evidence button, as the service has the evidence",
+    );
     let logged = h.service.stored_records(&id, 2).expect("the records")[0]
         .get("log")
         .is_some();

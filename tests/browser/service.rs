@@ -87,6 +87,34 @@ impl Service {
         })
     }
 
+    /// Whether the service answers `consent_id`'s evidence (every record in a signed
+    /// checkpoint) within 30 s: it holds each answer up to its 10 s merge delay, then 503,
+    /// which a loaded machine can reach, so it is asked again.
+    pub fn evidence_signed(&self, consent_id: &str) -> bool {
+        let url = format!(
+            "{}/api/v1/admin/consents/{consent_id}/evidence",
+            self.origin
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        System::new().block_on(async move {
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .finish();
+            while std::time::Instant::now() < deadline {
+                let answer = client
+                    .get(&url)
+                    .insert_header(("Authorization", format!("Bearer {ADMIN_TOKEN}")))
+                    .send()
+                    .await;
+                if answer.is_ok_and(|res| res.status().as_u16() == 200) {
+                    return true;
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(250)).await;
+            }
+            false
+        })
+    }
+
     /// GETs `path` of the admin API with the test token; it must answer 200. Its body.
     fn admin_get(&self, path: &str) -> actix_web::web::Bytes {
         let (status, _, body) = self.admin_request(path);

@@ -50,7 +50,17 @@ impl Database {
             ));
         }
         let admin = self.url.replace(&format!("/{name}"), "/postgres");
-        psql(&cluster_bin(), &admin, &sql)
+        let out = psql(&cluster_bin(), &admin, &sql)?;
+        // A terminated backend may still answer a query it had begun: wait until none is left.
+        let left = format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}'");
+        let deadline = std::time::Instant::now() + STARTUP;
+        while !allow && psql(&cluster_bin(), &admin, &left)?.trim() != "0" {
+            if std::time::Instant::now() > deadline {
+                return Err(format!("{name} still has connections after {STARTUP:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(out)
     }
 }
 
