@@ -39,5 +39,8 @@ pub use note::{MAX_SIGNATURES, Note, NoteError, NoteSignature, sign as sign_note
 pub use proof::{
     ConsistencyProof, InclusionProof, ProofError, verify_consistency, verify_inclusion,
 };
-pub use sled_nodes::{NODES_TREE, SIZE_KEY, SledNodes, node_key};
+pub use sled_nodes::{
+    LEGACY_NODES_TREE, NODES_TREE, SIZE_KEY, SledNodes, TILE, migrate_legacy, node_key, tile_key,
+    write_tiles,
+};
 pub use tree::{Log, LogError, Tree};

@@ -14,7 +14,7 @@ const LOG_TREES: [&str; 5] = [
     "log-pending-v1",
     "log-entries-v1",
     "log-leaves-v1",
-    "log-nodes-v1",
+    "log-tiles-v1",
     "log-checkpoints-v1",
 ];
 

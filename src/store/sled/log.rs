@@ -2,8 +2,9 @@
 //! record not yet in the log, written in the records' own transaction, so commit order is key
 //! order), `log-entries-v1` (time key → leaf index and salt: the record's `log` member, removed
 //! with the record), `log-leaves-v1` (leaf index → time key, kept after an erasure: it names no
-//! visitor), `log-nodes-v1` (the tree, `tlog::SledNodes`'s layout), `log-checkpoints-v1` (signing
-//! time → size and signed note).
+//! visitor), `log-tiles-v1` (the tree's nodes in tiles, `tlog::SledNodes`'s layout; a
+//! `log-nodes-v1` of one node an entry is converted when the store opens), `log-checkpoints-v1`
+//! (signing time → size and signed note).
 
 use time::OffsetDateTime;
 
@@ -129,10 +130,7 @@ impl Sled {
             &trees.log_pending,
         )
             .transaction(|(tree, entries_tree, leaves, pending)| {
-                for (id, hash) in nodes {
-                    tree.insert(&crate::tlog::node_key(*id)[..], &hash.as_bytes()[..])?;
-                }
-                tree.insert(crate::tlog::SIZE_KEY, &size.to_be_bytes()[..])?;
+                crate::tlog::write_tiles::<StoreError>(tree, nodes, size)?;
                 for sequenced in entries {
                     entries_tree.insert(&sequenced.time[..], &sequenced.entry.to_bytes()[..])?;
                     leaves.insert(
@@ -199,7 +197,13 @@ fn nodes(trees: &Trees) -> SledNodes {
     SledNodes::from_tree(trees.log_nodes.clone())
 }
 
-fn nodes_failed(e: crate::tlog::NodesError) -> StoreError {
+impl From<crate::tlog::NodesError> for StoreError {
+    fn from(e: crate::tlog::NodesError) -> StoreError {
+        nodes_failed(e)
+    }
+}
+
+pub(super) fn nodes_failed(e: crate::tlog::NodesError) -> StoreError {
     match e {
         crate::tlog::NodesError::Backend(inner) => match inner.downcast::<sled::Error>() {
             Ok(sled) => StoreError::Sled(*sled),

@@ -162,7 +162,13 @@ impl Shared {
             log_pending: db.open_tree("log-pending-v1")?,
             log_entries: db.open_tree("log-entries-v1")?,
             log_leaves: db.open_tree("log-leaves-v1")?,
-            log_nodes: db.open_tree(crate::tlog::NODES_TREE)?,
+            log_nodes: {
+                let moved = crate::tlog::migrate_legacy(&db).map_err(log::nodes_failed)?;
+                if moved > 0 {
+                    tracing::info!(moved, "the consent log's nodes are converted to tiles");
+                }
+                db.open_tree(crate::tlog::NODES_TREE)?
+            },
             log_checkpoints: db.open_tree("log-checkpoints-v1")?,
             discovered: AtomicUsize::new(discoveries.len()),
             discoveries,
