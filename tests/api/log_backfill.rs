@@ -13,7 +13,7 @@ use crate::service_process::{Service, start, without_log};
 const LOG_TREES: [&str; 5] = [
     "log-pending-v1",
     "log-entries-v1",
-    "log-leaves-v1",
+    "log-erased-v1",
     "log-tiles-v1",
     "log-checkpoints-v1",
 ];

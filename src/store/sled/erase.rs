@@ -1,6 +1,7 @@
 //! Removing records: one visitor's on request (all or none, even across a crash) and every
 //! record past the retention.
 
+use crate::store::log::LogEntry;
 use time::{Date, OffsetDateTime};
 
 use super::Sled;
@@ -168,19 +169,26 @@ fn remove_batch(trees: &super::Trees, removals: &[Removal]) -> Result<(), StoreE
         &trees.by_consent,
         &trees.decisions,
         &trees.log_entries,
+        &trees.log_erased,
     )
-        .transaction(|(records, by_consent, decisions, log_entries)| {
-            for removal in removals {
-                records.remove(&removal.time[..])?;
-                // The salt goes with the record; the leaf hash stays in the log's nodes.
-                log_entries.remove(&removal.time[..])?;
-                by_consent.remove(&removal.index[..])?;
-                if let Some(decision) = &removal.decision {
-                    decisions.remove(&decision[..])?;
+        .transaction(
+            |(records, by_consent, decisions, log_entries, log_erased)| {
+                for removal in removals {
+                    records.remove(&removal.time[..])?;
+                    // The salt goes with the record; the leaf hash stays in the log's nodes, and
+                    // the leaf is marked erased.
+                    let entry = log_entries.remove(&removal.time[..])?;
+                    if let Some(entry) = entry.as_deref().and_then(LogEntry::from_bytes) {
+                        log_erased.insert(&entry.index.to_be_bytes()[..], &[][..])?;
+                    }
+                    by_consent.remove(&removal.index[..])?;
+                    if let Some(decision) = &removal.decision {
+                        decisions.remove(&decision[..])?;
+                    }
                 }
-            }
-            Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
-        })
+                Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
+            },
+        )
         .map_err(StoreError::from)
 }
 

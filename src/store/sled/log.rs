@@ -1,8 +1,9 @@
 //! The consent log on sled. Trees: `log-pending-v1` (the writer's sequence id → time key of each
 //! record not yet in the log, written in the records' own transaction, so commit order is key
 //! order), `log-entries-v1` (time key → leaf index and salt: the record's `log` member, removed
-//! with the record), `log-leaves-v1` (leaf index → time key, kept after an erasure: it names no
-//! visitor), `log-tiles-v1` (the tree's nodes in tiles, `tlog::SledNodes`'s layout; a
+//! with the record), `log-erased-v1` (the leaf index of each erased record, written by the
+//! erasure: most leaves never get an entry there; it replaces `log-leaves-v1`, leaf index →
+//! time key for every leaf, which is converted when the store opens), `log-tiles-v1` (the tree's nodes in tiles, `tlog::SledNodes`'s layout; a
 //! `log-nodes-v1` of one node an entry is converted when the store opens), `log-checkpoints-v1`
 //! (signing time → size and signed note).
 
@@ -15,6 +16,40 @@ use crate::tlog::{NodeId, NodeStore, SledNodes, TreeHash};
 
 /// Marks a data folder whose records made before the log existed are queued for it.
 const BACKFILLED: &[u8] = b"log-backfilled";
+
+/// The leaf → time key tree of the first log layout: a sled entry for every leaf, where only
+/// the erased ones need one (`log-erased-v1`).
+const LEGACY_LEAVES: &str = "log-leaves-v1";
+
+/// Converts `log-leaves-v1` into `log-erased-v1` (a leaf whose record has no log entry left was
+/// erased), then drops it; nothing when there is none. Idempotent, so a crash part way
+/// converts again at the next open.
+pub(super) fn migrate_leaves(
+    db: &sled::Db,
+    entries: &sled::Tree,
+    erased: &sled::Tree,
+) -> Result<usize, StoreError> {
+    if !db
+        .tree_names()
+        .iter()
+        .any(|n| &n[..] == LEGACY_LEAVES.as_bytes())
+    {
+        return Ok(0);
+    }
+    let leaves = db.open_tree(LEGACY_LEAVES)?;
+    let mut marked = 0;
+    for entry in leaves.iter() {
+        let (index, time) = entry?;
+        if !entries.contains_key(&time)? {
+            erased.insert(index, &[][..])?;
+            marked += 1;
+        }
+    }
+    db.flush()?;
+    db.drop_tree(LEGACY_LEAVES)?;
+    db.flush()?;
+    Ok(marked)
+}
 
 type Abort = sled::transaction::ConflictableTransactionError<StoreError>;
 
@@ -123,20 +158,11 @@ impl Sled {
     ) -> Result<(), StoreError> {
         use sled::Transactional;
         let trees = self.shared.trees()?;
-        (
-            &trees.log_nodes,
-            &trees.log_entries,
-            &trees.log_leaves,
-            &trees.log_pending,
-        )
-            .transaction(|(tree, entries_tree, leaves, pending)| {
+        (&trees.log_nodes, &trees.log_entries, &trees.log_pending)
+            .transaction(|(tree, entries_tree, pending)| {
                 crate::tlog::write_tiles::<StoreError>(tree, nodes, size)?;
                 for sequenced in entries {
                     entries_tree.insert(&sequenced.time[..], &sequenced.entry.to_bytes()[..])?;
-                    leaves.insert(
-                        &sequenced.entry.index.to_be_bytes()[..],
-                        &sequenced.time[..],
-                    )?;
                     pending.remove(&sequenced.token.to_be_bytes()[..])?;
                 }
                 Ok::<(), Abort>(())
@@ -145,12 +171,10 @@ impl Sled {
         self.shared.durable(&trees)
     }
 
+    /// Whether leaf `index` (below the tree's size) still has its record.
     pub(crate) fn log_leaf_kept(&self, index: u64) -> Result<bool, StoreError> {
         let trees = self.shared.trees()?;
-        let Some(time) = trees.log_leaves.get(index.to_be_bytes())? else {
-            return Ok(false);
-        };
-        Ok(trees.log_entries.contains_key(time)?)
+        Ok(!trees.log_erased.contains_key(index.to_be_bytes())?)
     }
 
     pub(crate) fn log_keep_checkpoint(
@@ -221,4 +245,46 @@ fn checkpoint(key: &[u8], value: &[u8]) -> Option<StoredCheckpoint> {
         size,
         note: String::from_utf8(value.get(8..)?.to_vec()).ok()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_layouts_leaves_become_the_set_of_erased_ones() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let db = sled::open(folder.path()).expect("a database");
+        let entries = db.open_tree("log-entries-v1").expect("entries");
+        let erased = db.open_tree("log-erased-v1").expect("erased");
+        let leaves = db.open_tree(LEGACY_LEAVES).expect("the old leaves");
+        for (index, time) in [(0u64, b"t0"), (1, b"t1"), (2, b"t2")] {
+            leaves
+                .insert(index.to_be_bytes(), &time[..])
+                .expect("a leaf");
+        }
+        // The record of leaf 1 was erased: its entry went with it.
+        entries.insert(b"t0", &[0u8; 24][..]).expect("an entry");
+        entries.insert(b"t2", &[0u8; 24][..]).expect("an entry");
+
+        assert_eq!(
+            migrate_leaves(&db, &entries, &erased).expect("converted"),
+            1
+        );
+        let marked: Vec<Vec<u8>> = erased
+            .iter()
+            .keys()
+            .map(|k| k.expect("a key").to_vec())
+            .collect();
+        assert_eq!(marked, [1u64.to_be_bytes().to_vec()]);
+        assert!(
+            !db.tree_names()
+                .iter()
+                .any(|n| &n[..] == LEGACY_LEAVES.as_bytes())
+        );
+        assert_eq!(
+            migrate_leaves(&db, &entries, &erased).expect("nothing left"),
+            0
+        );
+    }
 }

@@ -69,7 +69,7 @@ pub(crate) struct Trees {
     /// The consent log's trees (`log.rs`).
     log_pending: sled::Tree,
     log_entries: sled::Tree,
-    log_leaves: sled::Tree,
+    log_erased: sled::Tree,
     log_nodes: sled::Tree,
     log_checkpoints: sled::Tree,
     /// Entries of `discoveries`, counted when opened and kept up to date by the one method
@@ -161,7 +161,12 @@ impl Shared {
             erasing: db.open_tree("erasing-v1")?,
             log_pending: db.open_tree("log-pending-v1")?,
             log_entries: db.open_tree("log-entries-v1")?,
-            log_leaves: db.open_tree("log-leaves-v1")?,
+            log_erased: {
+                let entries = db.open_tree("log-entries-v1")?;
+                let erased = db.open_tree("log-erased-v1")?;
+                log::migrate_leaves(&db, &entries, &erased)?;
+                erased
+            },
             log_nodes: {
                 let moved = crate::tlog::migrate_legacy(&db).map_err(log::nodes_failed)?;
                 if moved > 0 {
