@@ -71,9 +71,13 @@ for run in $(seq "$RUNS"); do
   if [ "$PERF" = 1 ]; then
     wait "$PERF_PID" || { cat "$WORK/perf.err" >&2; exit 1; }
     echo "profile of the service (perf, $PERF_OUT):"
-    perf report -i "$PERF_OUT" --no-children --sort comm --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12
-    perf report -i "$PERF_OUT" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8
-    perf report -i "$PERF_OUT" --no-children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -40
+    # `head` closes the pipe early; under pipefail that must not end the run before its figures.
+    { perf report -i "$PERF_OUT" --no-children --sort comm --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12; } || true
+    { perf report -i "$PERF_OUT" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8; } || true
+    { perf report -i "$PERF_OUT" --no-children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -40; } || true
+    echo "where the service's time goes (inclusive):"
+    { perf report -i "$PERF_OUT" --children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' \
+      | grep -E 'consentry::(store::sled::commit::run_writer|sequencer::Sequencer::round|routes::consents::record|store::log::.*log_(commit|pending))|h1::dispatcher::Dispatcher' | head -12; } || true
   fi
   curl -s -H "Authorization: Bearer $TOKEN" "$BASE/metrics" >"$WORK/metrics"
   http_rate=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$WORK/wrk.out")
