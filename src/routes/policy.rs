@@ -68,11 +68,7 @@ pub(crate) async fn cookie_policy(
 ) -> HttpResponse {
     let served = state.live.get();
     let registry = &served.registry;
-    let accept = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    let lang = negotiate(registry, query.lang.as_deref(), accept);
+    let lang = page_lang(&req, registry, &query);
     // `negotiate` answers one of the registry's languages, and `Served` has a view of each.
     let view = &served.views[&lang];
     // The page borrows the served registry, so it is rendered here rather than returned.
@@ -88,6 +84,15 @@ pub(crate) async fn cookie_policy(
         .insert_header((header::CONTENT_LANGUAGE, lang.to_string()))
         .insert_header((header::VARY, "Accept-Language"))
         .body(html)
+}
+
+/// The language of a page of the registry's: `?lang=`, else the request's `Accept-Language`.
+pub(super) fn page_lang(req: &HttpRequest, registry: &Registry, query: &Query) -> Lang {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    negotiate(registry, query.lang.as_deref(), accept)
 }
 
 /// `?lang=` first, then `Accept-Language` by quality, then the registry's default.

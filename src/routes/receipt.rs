@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::Value;
 
-use super::policy::{self, LangLink, negotiate};
+use super::policy::{self, LangLink};
 use super::{Access, Endpoint};
 use crate::consent::ConsentId;
 use crate::error::AppError;
@@ -100,11 +100,7 @@ pub(crate) async fn receipt(
 ) -> Result<HttpResponse, AppError> {
     let served = state.live.get();
     let registry = &served.registry;
-    let accept = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    let lang = negotiate(registry, query.lang.as_deref(), accept);
+    let lang = policy::page_lang(&req, registry, &query);
     let view = &served.views[&lang];
     let t = receipt_texts(&lang);
     let (status, shown) = match ConsentId::parse(&path) {

@@ -265,7 +265,18 @@ mod tests {
             )
         };
 
-        let db = sled::open(folder.path()).expect("the database again");
+        // sled lets go of its file lock from a background thread after the last handle is
+        // dropped: a reopen in the same process may have to wait a moment for it.
+        let reopen = || sled::open(folder.path());
+        let mut db = reopen();
+        for _ in 0..100 {
+            if db.is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            db = reopen();
+        }
+        let db = db.expect("the database again");
         let mut log = Log::open(SledNodes::open(&db).expect("the tree")).expect("the log");
 
         assert_eq!(log.size(), 1000);
