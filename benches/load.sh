@@ -29,7 +29,7 @@ WORK=$(mktemp -d)
 . benches/service.sh
 trap 'stop_service; rm -rf "$WORK"' EXIT
 start_service "$WORK/data"
-make_body
+body_for "$BASE"
 echo "body: $(wc -c <"$WORK/body.json") bytes; record: $(curl -s -X POST "$BASE/api/v1/consents" \
   -H 'Origin: https://www.smartfocus.com' -H 'Content-Type: text/plain' \
   --data-binary @"$WORK/body.json" | wc -c) bytes"

@@ -1,6 +1,9 @@
 # Sourced by the benchmarks that drive a release build of the service with wrk: starts it on a
 # data folder and makes the decision body benches/post_consent.lua posts. Needs $PORT, $BASE
-# and $WORK; sets $PID.
+# and $WORK; sets $PID. The decision body comes from benches/lib.sh's body_for.
+
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 
 # Starts `consentry serve` on the data folder $1 with the rate limit off, no ceiling of
 # connections per address (every wrk connection comes from loopback), logging at warn and
@@ -20,19 +23,6 @@ start_service() {
 stop_service() {
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
-}
-
-# Writes a decision as the banner posts it, for the revision being served, to
-# $WORK/body.json, and exports its path for benches/post_consent.lua.
-make_body() {
-  curl -sf "$BASE/api/v1/registry" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-print(json.dumps({"revision": r["revision"], "shown": r["shown"][r["languages"][0]],
-  "accepted": [c["id"] for c in r["categories"] if c.get("required")] + ["analytics"],
-  "action": "custom", "language": r["languages"][0],
-  "page": r["site"]["url"] + "/products/shoes?utm_source=newsletter"}))' >"$WORK/body.json"
-  export CONSENTRY_BODY="$WORK/body.json"
 }
 
 # Resident memory of the service.

@@ -58,7 +58,7 @@ for run in $(seq "$RUNS"); do
 
   rm -rf "$WORK/data"
   start_service "$WORK/data"
-  make_body
+  body_for "$BASE"
   if [ "$PERF" = 1 ]; then
     # From a second in, for all but the last second of the run, with call graphs from the
     # unwinding tables (a release build keeps no frame pointers).

@@ -8,24 +8,11 @@ use std::collections::BTreeMap;
 
 use super::leaf::{LeafError, Logged};
 use super::verify::Report;
-use crate::tlog::{Checkpoint, TreeHash, VerifierKey};
+use crate::tlog::{TreeHash, VerifierKey};
 
 pub(crate) fn export(ndjson: &str, signed: &str, key: &VerifierKey) -> Report {
     let mut report = Report::default();
-    let checkpoint = match Checkpoint::open(signed, key) {
-        Ok(checkpoint) => {
-            report.hold(format!(
-                "checkpoint of {} leaves signed by {}",
-                checkpoint.size(),
-                key.name().as_str()
-            ));
-            Some(checkpoint)
-        }
-        Err(e) => {
-            report.fail("checkpoint", "signature", e.to_string());
-            None
-        }
-    };
+    let checkpoint = report.open_checkpoint(signed, key);
     let mut leaves: BTreeMap<u64, TreeHash> = BTreeMap::new();
     let mut pending = 0;
     for (n, line) in ndjson.lines().enumerate() {

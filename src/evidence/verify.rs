@@ -55,6 +55,28 @@ impl Report {
     pub(crate) fn passed(&self) -> bool {
         self.failures.is_empty()
     }
+
+    /// Opens a signed checkpoint with `key`: held when its signature is good, failed when not.
+    pub(crate) fn open_checkpoint(
+        &mut self,
+        signed: &str,
+        key: &VerifierKey,
+    ) -> Option<Checkpoint> {
+        match Checkpoint::open(signed, key) {
+            Ok(checkpoint) => {
+                self.hold(format!(
+                    "checkpoint of {} leaves signed by {}",
+                    checkpoint.size(),
+                    key.name().as_str()
+                ));
+                Some(checkpoint)
+            }
+            Err(e) => {
+                self.fail("checkpoint", "signature", e.to_string());
+                None
+            }
+        }
+    }
 }
 
 impl fmt::Display for Report {
@@ -113,22 +135,8 @@ pub(crate) fn document(doc: &Document, trusted: Option<&VerifierKey>) -> Report 
             format!("{:?} is not {FORMAT:?}", doc.format),
         );
     }
-    let checkpoint = key_to_use(&mut report, &doc.key, trusted).and_then(|key| {
-        match Checkpoint::open(&doc.checkpoint, &key) {
-            Ok(checkpoint) => {
-                report.hold(format!(
-                    "checkpoint of {} leaves signed by {}",
-                    checkpoint.size(),
-                    key.name().as_str()
-                ));
-                Some(checkpoint)
-            }
-            Err(e) => {
-                report.fail("checkpoint", "signature", e.to_string());
-                None
-            }
-        }
-    });
+    let checkpoint = key_to_use(&mut report, &doc.key, trusted)
+        .and_then(|key| report.open_checkpoint(&doc.checkpoint, &key));
     if doc.records.is_empty() {
         report.fail("document", "records", "it holds no record");
     }

@@ -244,7 +244,8 @@ fn refused(e: LogError) -> AppError {
     }
 }
 
-fn unreadable(e: LogError) -> AppError {
+/// A log that cannot be read is ours to fix: logged, and 503 to the caller.
+pub(super) fn unreadable(e: LogError) -> AppError {
     tracing::error!(error = %e, "the consent log cannot be read");
     AppError::Unavailable(crate::store::StoreError::unavailable(
         "the log cannot be read",

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::Access::Admin;
 use super::Endpoint;
 use super::consents::read_body;
+use super::log::unreadable;
 use crate::error::{AppError, ErrorBody};
 use crate::state::State;
 use crate::store::StoreError;
@@ -99,7 +100,7 @@ fn check(
         ))
     })?;
     let nodes = StoreNodes::new(store.clone());
-    let tree = Tree::read(&nodes).map_err(|e| failed(ContinuityError::Log(e)))?;
+    let tree = Tree::read(&nodes).map_err(unreadable)?;
     let continuity = compare(earlier, key, &head, |first, second| {
         tree.consistency(first, second)
     })
@@ -122,9 +123,6 @@ fn failed(e: ContinuityError) -> AppError {
         ContinuityError::Unreadable(e) => {
             AppError::bad_request("invalid-checkpoint", e.to_string())
         }
-        ContinuityError::Log(e) => {
-            tracing::error!(error = %e, "the consent log cannot be read");
-            AppError::Unavailable(StoreError::unavailable("the log cannot be read"))
-        }
+        ContinuityError::Log(e) => unreadable(e),
     }
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_unlimited};
-use crate::log::{leaf_of, verifier, write};
+use crate::log::{leaf_of, verify_inclusion, write};
 
 /// Runs `consentry ARGS` in `dir`: exit status, stdout, stderr.
 pub(crate) fn consentry(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
@@ -122,24 +122,8 @@ async fn a_visitors_evidence_verifies_offline_with_consentry_verify_and_the_inde
     );
     for entry in records {
         let (record, _, salt) = leaf_of(entry["record"].as_str().expect("text"));
-        write(dir.path(), "record", record);
-        write(dir.path(), "proof.json", entry["inclusion"].to_string());
-        let (status, stderr) = verifier(
-            dir.path(),
-            &[
-                "inclusion",
-                "--key",
-                "key",
-                "--checkpoint",
-                "checkpoint",
-                "--proof",
-                "proof.json",
-                "--record",
-                "record",
-                "--salt",
-                &salt,
-            ],
-        );
+        let (status, stderr) =
+            verify_inclusion(dir.path(), &record, &entry["inclusion"].to_string(), &salt);
         assert_eq!(status, Some(0), "the independent verifier: {stderr}");
     }
 }

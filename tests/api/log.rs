@@ -95,8 +95,19 @@ async fn check_inclusion(
         ))
         .await;
     assert_eq!(status, 200, "{proof}");
-    write(dir, "record", &record);
-    write(dir, "proof.json", &proof);
+    verify_inclusion(dir, &record, &proof, &salt)
+}
+
+/// Runs the independent verifier on `record` (as exported, with its `salt`) and its inclusion
+/// `proof`, against the files `key` and `checkpoint` in `dir`; its exit status and stderr.
+pub(crate) fn verify_inclusion(
+    dir: &Path,
+    record: &str,
+    proof: &str,
+    salt: &str,
+) -> (Option<i32>, String) {
+    write(dir, "record", record);
+    write(dir, "proof.json", proof);
     verifier(
         dir,
         &[
@@ -110,7 +121,7 @@ async fn check_inclusion(
             "--record",
             "record",
             "--salt",
-            &salt,
+            salt,
         ],
     )
 }
