@@ -48,7 +48,7 @@ node_start() {
   local name=$1 port=$2 store=$3
   shift 3
   mkdir -p "$WORK/$name"
-  CONSENTRY_ADMIN_TOKEN=${TOKEN:-bench-token} CONSENTRY_LOG=warn target/release/consentry serve \
+  CONSENTRY_ADMIN_TOKEN=${TOKEN:-bench-token} CONSENTRY_LOG=warn "${CONSENTRY:-target/release/consentry}" serve \
     --config cookies.toml --data "$WORK/$name/data" --store "$store" --bind "127.0.0.1:$port" \
     --rate-limit 0 --connections-per-address 0 "$@" \
     >"$WORK/$name/stdout" 2>"$WORK/$name/stderr" &

@@ -7,9 +7,10 @@
 
 # Starts `consentry serve` on the data folder $1 with the rate limit off, no ceiling of
 # connections per address (every wrk connection comes from loopback), logging at warn and
-# $SERVE_ARGS, and waits until it answers /healthz.
+# $SERVE_ARGS, and waits until it answers /healthz. $CONSENTRY names another binary (an earlier
+# build, for a comparison in one session).
 start_service() {
-  CONSENTRY_ADMIN_TOKEN=${TOKEN:-bench-token} CONSENTRY_LOG=warn target/release/consentry serve \
+  CONSENTRY_ADMIN_TOKEN=${TOKEN:-bench-token} CONSENTRY_LOG=warn "${CONSENTRY:-target/release/consentry}" serve \
     --config cookies.toml --data "$1" --bind "127.0.0.1:$PORT" --rate-limit 0 \
     --connections-per-address 0 ${SERVE_ARGS:-} \
     >"$WORK/stdout" 2>"$WORK/stderr" &

@@ -35,10 +35,13 @@ pub(crate) struct LogEntry {
     pub(crate) salt: Salt,
 }
 
+/// A log entry's stored length: the leaf index, then the salt.
+pub(crate) const ENTRY_BYTES: usize = 24;
+
 impl LogEntry {
     /// Stored as the index (big-endian) then the salt.
-    pub(crate) fn to_bytes(self) -> [u8; 24] {
-        let mut bytes = [0u8; 24];
+    pub(crate) fn to_bytes(self) -> [u8; ENTRY_BYTES] {
+        let mut bytes = [0u8; ENTRY_BYTES];
         bytes[..8].copy_from_slice(&self.index.to_be_bytes());
         bytes[8..].copy_from_slice(self.salt.as_bytes());
         bytes

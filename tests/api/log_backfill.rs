@@ -12,14 +12,14 @@ use crate::service_process::{Service, start, without_log};
 /// The trees and the mark the consent log added to a data folder.
 const LOG_TREES: [&str; 5] = [
     "log-pending-v1",
-    "log-entries-v1",
+    "log-entries-v2",
     "log-erased-v1",
     "log-tiles-v1",
     "log-checkpoints-v1",
 ];
 
 /// Every record, oldest first, once all `count` carry their `log`: the export's lines.
-async fn logged(service: &Service, count: usize) -> Vec<String> {
+pub(crate) async fn logged(service: &Service, count: usize) -> Vec<String> {
     let started = Instant::now();
     loop {
         let (_, _, export) = service.get("/api/v1/admin/consents", true).await;

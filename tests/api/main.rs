@@ -27,6 +27,7 @@ mod evidence;
 mod export_verify;
 mod exports;
 mod failover;
+mod format_upgrade;
 mod helpers;
 mod history;
 mod http;

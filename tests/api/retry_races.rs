@@ -18,7 +18,7 @@ async fn named(app: &TestApp, consent_id: Option<&str>, decision_id: &str) -> Va
 
 /// CONTRACT §4.4: "a post repeating the consent_id and decision_id of a stored record answers
 /// 200 OK with that record and stores nothing new". The first record of an id the service made
-/// keeps its decision_id but gets no `decisions-v1` entry, so its repeat is stored again.
+/// needs no index entry to be found, but its decision_id does, or its repeat is stored again.
 #[actix_rt::test]
 async fn a_repeat_of_the_first_decision_of_a_service_made_id_is_not_stored_twice() {
     let app = spawn_unlimited().await;
@@ -65,9 +65,9 @@ async fn history_decisions(app: &TestApp, id: &str) -> Vec<String> {
     }
 }
 
-/// An erasure removes every `decisions-v1` entry of its visitor by prefix after it removed the
-/// records it listed, so a decision acknowledged while the erasure runs keeps its record but
-/// loses its entry: the banner's retry of it (CONTRACT §4.4) is then stored a second time.
+/// An erasure that removed every index entry of its visitor by prefix after it removed the
+/// records it listed would leave a decision acknowledged while the erasure runs with its record
+/// but without its entry: the banner's retry of it (CONTRACT §4.4) would be stored a second time.
 #[actix_rt::test]
 async fn a_decision_that_survives_an_erasure_running_beside_it_is_still_stored_once() {
     let app = spawn_unlimited().await;

@@ -111,6 +111,7 @@ fn a_format_file_with_crlf_or_no_final_newline_still_opens() {
         "consentry-store 1",
         "consentry-store 1\r\n",
         " consentry-store 1\n\n",
+        "consentry-store 2\r\n",
     ] {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
@@ -130,7 +131,7 @@ fn a_new_data_folder_gets_a_whole_format_file_and_no_temporary_one() {
 
     assert_eq!(status, None);
     let format = std::fs::read_to_string(dir.path().join("data/FORMAT")).expect("FORMAT");
-    assert_eq!(format, "consentry-store 1\n");
+    assert_eq!(format, "consentry-store 2\n");
     let names: Vec<String> = std::fs::read_dir(dir.path().join("data"))
         .expect("listed")
         .filter_map(|e| e.ok())
@@ -236,7 +237,7 @@ fn a_format_file_with_a_byte_order_mark_or_left_empty_by_a_crash_still_opens() {
 
         assert_eq!(status, None, "{written:?} refused: {stderr}");
         let now = std::fs::read_to_string(dir.path().join("data/FORMAT")).expect("FORMAT");
-        assert!(now.contains("consentry-store 1"), "{now:?}");
+        assert_eq!(now, "consentry-store 2\n", "{written:?}");
     }
 }
 

@@ -9,6 +9,7 @@
 //! store.
 
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -18,7 +19,7 @@ use tokio::sync::oneshot;
 
 use super::keys;
 use super::{Shared, StoreError, Trees};
-use crate::store::records::Stored;
+use crate::store::records::{Owner, Stored};
 use crate::telemetry::StoreOperation;
 
 /// How a waiter hears the outcome of the flush that covers its write.
@@ -153,8 +154,8 @@ pub(crate) struct Write {
     pub(crate) consent_id: String,
     /// False for a visitor's first decision, found by its id's time instead.
     pub(crate) indexed: bool,
-    /// `decisions-v1` key, when the post named its decision.
-    pub(crate) decision: Option<Vec<u8>>,
+    /// The banner's `decision_id`, when the post named its decision.
+    pub(crate) decision_id: Option<String>,
     pub(crate) value: Vec<u8>,
     pub(crate) reply: oneshot::Sender<Result<Stored, StoreError>>,
 }
@@ -194,27 +195,30 @@ fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
         let mut rows = Vec::with_capacity(batch.len());
         let mut outcomes = Vec::with_capacity(batch.len());
         for write in &batch {
-            if let Some(decision) = &write.decision {
-                let in_batch = rows
-                    .iter()
-                    .find(|row: &&super::Row<'_>| row.decision == Some(decision.as_slice()));
+            if let Some(decision) = &write.decision_id {
+                let in_batch = rows.iter().find(|row: &&super::Row<'_>| {
+                    row.decision_id == Some(decision.as_str()) && row.consent_id == write.consent_id
+                });
                 if let Some(row) = in_batch {
                     outcomes.push(Some(row.value.to_vec()));
                     continue;
                 }
-                if let Some(existing) = stored_decision(trees, decision)? {
+                if let Some(existing) = stored_decision(trees, &write.consent_id, decision)? {
                     outcomes.push(Some(existing));
                     continue;
                 }
             }
             let time = keys::time_key(write.nanos, trees.db.generate_id()?);
-            let index = write
-                .indexed
-                .then(|| keys::consent_key(&write.consent_id, &time));
+            // A first decision under a service-made id is found by its id's time, unless its
+            // `decision_id` needs finding too: the banner's retry of it names the id the answer
+            // gave.
+            let index = (write.indexed || write.decision_id.is_some())
+                .then(|| keys::index_entry(&write.consent_id, &time, write.decision_id.as_deref()));
             rows.push(super::Row {
                 time,
                 index,
-                decision: write.decision.as_deref(),
+                consent_id: &write.consent_id,
+                decision_id: write.decision_id.as_deref(),
                 value: write.value.as_slice(),
             });
             outcomes.push(None);
@@ -243,12 +247,51 @@ fn apply(shared: &Shared, trees: &Trees, batch: Vec<Write>) {
     }
 }
 
-/// The record a `decisions-v1` key names, if it is still stored.
-fn stored_decision(trees: &Trees, decision: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-    let Some(time) = trees.decisions.get(decision)? else {
+/// The stored record of `consent_id` with `decision_id`, if there is one: found through the
+/// visitor's index entries carrying that decision's hash, and checked against the record.
+fn stored_decision(
+    trees: &Trees,
+    consent_id: &str,
+    decision_id: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let visitor = keys::visitor(consent_id);
+    let wanted = keys::decision_hash(decision_id);
+    let mut found = Ok(None);
+    trees.index.scan(&visitor, |entry| {
+        if entry[..keys::VISITOR] != visitor {
+            return ControlFlow::Break(());
+        }
+        if entry[keys::INDEX_KEY..] != wanted {
+            return ControlFlow::Continue(());
+        }
+        let Some(time) = keys::time_of_entry(entry) else {
+            return ControlFlow::Continue(());
+        };
+        found = the_decision(trees, &time, consent_id, decision_id);
+        if matches!(found, Ok(None)) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    })?;
+    found
+}
+
+/// The record at `time`, if it is there and `consent_id`'s `decision_id`.
+fn the_decision(
+    trees: &Trees,
+    time: &keys::TimeKey,
+    consent_id: &str,
+    decision_id: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let Some(value) = trees.records.get(time)? else {
         return Ok(None);
     };
-    Ok(trees.records.get(time)?.map(|v| v.to_vec()))
+    let owner: Owner<'_> = serde_json::from_slice(&value)?;
+    Ok(
+        (owner.consent_id == consent_id && owner.decision_id == Some(decision_id))
+            .then(|| value.to_vec()),
+    )
 }
 
 fn fail(batch: Vec<Write>, why: &'static str) {

@@ -12,11 +12,10 @@ use crate::store::{StoreError, keys};
 /// Records removed per transaction when purging or erasing.
 const BATCH: usize = 512;
 
-/// A record to remove, with its entries in the other trees.
+/// A record to remove, with the key of its index entry (if it has one).
 struct Removal {
-    index: Vec<u8>,
+    index: [u8; keys::INDEX_KEY],
     time: keys::TimeKey,
-    decision: Option<Vec<u8>>,
 }
 
 impl Sled {
@@ -112,11 +111,8 @@ impl Sled {
                 };
                 let owner: Owner<'_> = serde_json::from_slice(&value)?;
                 pairs.push(Removal {
-                    index: keys::consent_key(owner.consent_id, &time),
+                    index: keys::index_key(owner.consent_id, &time),
                     time,
-                    decision: owner
-                        .decision_id
-                        .map(|d| keys::decision_key(owner.consent_id, d)),
                 });
             }
             if pairs.is_empty() {
@@ -141,15 +137,12 @@ fn removals(
 ) -> Result<Vec<Removal>, StoreError> {
     let mut out = Vec::with_capacity(times.len());
     for time in times {
-        let Some(value) = trees.records.get(time)? else {
-            continue;
-        };
-        let owner: Owner<'_> = serde_json::from_slice(&value)?;
-        out.push(Removal {
-            index: keys::consent_key(consent_id, time),
-            time: *time,
-            decision: owner.decision_id.map(|d| keys::decision_key(consent_id, d)),
-        });
+        if trees.records.contains_key(time)? {
+            out.push(Removal {
+                index: keys::index_key(consent_id, time),
+                time: *time,
+            });
+        }
     }
     Ok(out)
 }
@@ -161,35 +154,42 @@ fn date_of(time: &[u8]) -> Date {
         .date()
 }
 
-/// Removes records and their index entries together.
+/// Removes records and their index and log entries together, marking their leaves erased.
 fn remove_batch(trees: &super::Trees, removals: &[Removal]) -> Result<(), StoreError> {
     use sled::Transactional;
+    // In the writers' order (records' writer: the index; the sequencer: the log's entries).
+    let held = (trees.index.lock(), trees.log_entries.lock());
+    let mut index = trees.index.changes();
+    let mut logged = trees.log_entries.changes();
+    let mut erased = Vec::new();
+    for removal in removals {
+        index.remove(&removal.index)?;
+        // The salt goes with the record; the leaf hash stays in the log's nodes, and the leaf
+        // is marked erased.
+        if let Some(entry) = logged.remove(&removal.time)? {
+            erased.extend(LogEntry::from_bytes(&entry[16..]).map(|e| e.index));
+        }
+    }
     (
         &trees.records,
-        &trees.by_consent,
-        &trees.decisions,
-        &trees.log_entries,
+        trees.index.tree(),
+        trees.log_entries.tree(),
         &trees.log_erased,
     )
-        .transaction(
-            |(records, by_consent, decisions, log_entries, log_erased)| {
-                for removal in removals {
-                    records.remove(&removal.time[..])?;
-                    // The salt goes with the record; the leaf hash stays in the log's nodes, and
-                    // the leaf is marked erased.
-                    let entry = log_entries.remove(&removal.time[..])?;
-                    if let Some(entry) = entry.as_deref().and_then(LogEntry::from_bytes) {
-                        log_erased.insert(&entry.index.to_be_bytes()[..], &[][..])?;
-                    }
-                    by_consent.remove(&removal.index[..])?;
-                    if let Some(decision) = &removal.decision {
-                        decisions.remove(&decision[..])?;
-                    }
-                }
-                Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
-            },
-        )
-        .map_err(StoreError::from)
+        .transaction(|(records, index_tree, log_tree, log_erased)| {
+            for removal in removals {
+                records.remove(&removal.time[..])?;
+            }
+            index.apply(index_tree)?;
+            logged.apply(log_tree)?;
+            for leaf in &erased {
+                log_erased.insert(&leaf.to_be_bytes()[..], &[][..])?;
+            }
+            Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
+        })
+        .map_err(StoreError::from)?;
+    drop(held);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -247,10 +247,9 @@ mod tests {
         let trees = reopened.shared.trees().expect("open");
         assert_eq!(trees.erasing.len(), 0, "the mark is gone once done");
         assert_eq!(
-            trees.decisions.len(),
+            trees.index.count().expect("counted"),
             0,
-            "no decision entry outlives its record"
+            "no index entry outlives its record (the stranger's first decision has none)"
         );
-        assert_eq!(trees.by_consent.len(), 0);
     }
 }

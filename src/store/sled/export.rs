@@ -23,13 +23,14 @@ impl Sled {
         let end = end.map_or(Bound::Unbounded, Bound::Excluded);
         let mut batch = Vec::new();
         let mut bytes = 0;
+        let mut logged = trees.log_reader();
         for entry in trees.records.range::<keys::TimeKey, _>((start, end)) {
             let (key, value) = entry?;
             let Ok(key) = keys::TimeKey::try_from(&key[..]) else {
                 continue;
             };
             bytes += value.len();
-            batch.push((key, with_log(&value, trees.log_entry(&key)?)));
+            batch.push((key, with_log(&value, logged.get(&key)?)));
             if batch.len() >= READ_BATCH || bytes >= READ_BYTES {
                 break;
             }

@@ -1,4 +1,6 @@
-//! One visitor's history on sled, found through `by-consent-v1` and the id's time.
+//! One visitor's history on sled, found through `by-consent-v2` and the id's time.
+
+use std::ops::ControlFlow;
 
 use super::Sled;
 use crate::consent::ConsentId;
@@ -35,31 +37,52 @@ impl Sled {
                 }
             }
         }
-        let prefix = keys::consent_prefix(consent_id);
-        let start = match after {
-            // The first key past `after`'s: the same key with one more byte.
-            Some(after) => {
-                let mut key = keys::consent_key(consent_id, &after);
-                key.push(0);
-                key
+        // The visitor's indexed records after `after`, checked against each record's own id:
+        // another visitor could share the index's bytes (`keys::VISITOR`).
+        let visitor = keys::visitor(consent_id);
+        let mut from = visitor.to_vec();
+        from.extend_from_slice(&after.unwrap_or([0; 16]));
+        let mut failed = None;
+        let mut taken = 0;
+        trees.index.scan(&from, |entry| {
+            if entry[..keys::VISITOR] != visitor || taken >= limit {
+                return ControlFlow::Break(());
             }
-            None => prefix.clone(),
-        };
-        // One more than asked for: the caller learns whether a next page exists.
-        for index in trees.by_consent.range(start..).keys().take(limit) {
-            let index = index?;
-            if !index.starts_with(&prefix) {
-                break;
+            let Some(time) = keys::time_of_entry(entry).filter(|t| later(t)) else {
+                return ControlFlow::Continue(());
+            };
+            match Self::owned_by(trees, &time, consent_id) {
+                Ok(true) if !out.contains(&time) => {
+                    out.push(time);
+                    taken += 1;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    failed = Some(e);
+                    return ControlFlow::Break(());
+                }
             }
-            if let Some(time) = keys::time_key_of_index(&index)
-                && !out.contains(&time)
-            {
-                out.push(time);
-            }
+            ControlFlow::Continue(())
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
         }
         out.sort_unstable();
         out.truncate(limit);
         Ok(out)
+    }
+
+    /// Whether the record at `time` is there and `consent_id`'s.
+    fn owned_by(
+        trees: &super::Trees,
+        time: &keys::TimeKey,
+        consent_id: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(value) = trees.records.get(time)? else {
+            return Ok(false);
+        };
+        let owner: Owner<'_> = serde_json::from_slice(&value)?;
+        Ok(owner.consent_id == consent_id)
     }
 
     /// Every time key of one visitor's records, oldest first.

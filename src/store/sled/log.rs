@@ -1,7 +1,8 @@
 //! The consent log on sled. Trees: `log-pending-v1` (the writer's sequence id → time key of each
 //! record not yet in the log, written in the records' own transaction, so commit order is key
-//! order), `log-entries-v1` (time key → leaf index and salt: the record's `log` member, removed
-//! with the record), `log-erased-v1` (the leaf index of each erased record, written by the
+//! order), `log-entries-v2` (time key → leaf index and salt: the record's `log` member, removed
+//! with the record; packed many to a sled entry, `packed.rs`, where `log-entries-v1` had a sled
+//! entry each and is converted when the store opens), `log-erased-v1` (the leaf index of each erased record, written by the
 //! erasure: most leaves never get an entry there; it replaces `log-leaves-v1`, leaf index →
 //! time key for every leaf, which is converted when the store opens), `log-tiles-v1` (the tree's nodes in tiles, `tlog::SledNodes`'s layout; a
 //! `log-nodes-v1` of one node an entry is converted when the store opens), `log-checkpoints-v1`
@@ -53,13 +54,30 @@ pub(super) fn migrate_leaves(
 
 type Abort = sled::transaction::ConflictableTransactionError<StoreError>;
 
+/// Log entries looked up in time order, each packed block decoded once.
+pub(super) struct LogReader<'a>(super::packed::Reader<'a>);
+
+impl LogReader<'_> {
+    pub(super) fn get(&mut self, time: &[u8]) -> Result<Option<LogEntry>, StoreError> {
+        Ok(self
+            .0
+            .get(time)?
+            .and_then(|bytes| LogEntry::from_bytes(&bytes[16..])))
+    }
+}
+
 impl Trees {
     /// The log entry of the record at `time`, if it is in the log yet.
     pub(super) fn log_entry(&self, time: &[u8]) -> Result<Option<LogEntry>, StoreError> {
         Ok(self
             .log_entries
             .get(time)?
-            .and_then(|bytes| LogEntry::from_bytes(&bytes)))
+            .and_then(|bytes| LogEntry::from_bytes(&bytes[16..])))
+    }
+
+    /// A reader of log entries for many records in time order (an export's batch).
+    pub(super) fn log_reader(&self) -> LogReader<'_> {
+        LogReader(self.log_entries.reader())
     }
 
     /// Queues for the log every record stored before it existed, once per data folder, in time
@@ -113,6 +131,7 @@ impl Sled {
     pub(crate) fn log_pending(&self, limit: usize) -> Result<Vec<Pending>, StoreError> {
         let trees = self.shared.trees()?;
         let mut out = Vec::new();
+        let mut logged = trees.log_reader();
         for entry in trees.log_pending.iter() {
             let (token, time) = entry?;
             let (Ok(token), Ok(time)) = (
@@ -123,7 +142,7 @@ impl Sled {
             };
             let token = u64::from_be_bytes(token);
             match trees.records.get(time)? {
-                Some(body) if trees.log_entries.get(time)?.is_none() => out.push(Pending {
+                Some(body) if logged.get(&time)?.is_none() => out.push(Pending {
                     token,
                     time,
                     body: body.to_vec(),
@@ -158,16 +177,28 @@ impl Sled {
     ) -> Result<(), StoreError> {
         use sled::Transactional;
         let trees = self.shared.trees()?;
-        (&trees.log_nodes, &trees.log_entries, &trees.log_pending)
+        let held = trees.log_entries.lock();
+        let mut changes = trees.log_entries.changes();
+        for sequenced in entries {
+            let mut entry = sequenced.time.to_vec();
+            entry.extend_from_slice(&sequenced.entry.to_bytes());
+            changes.insert(&entry)?;
+        }
+        (
+            &trees.log_nodes,
+            trees.log_entries.tree(),
+            &trees.log_pending,
+        )
             .transaction(|(tree, entries_tree, pending)| {
                 crate::tlog::write_tiles::<StoreError>(tree, nodes, size)?;
+                changes.apply(entries_tree)?;
                 for sequenced in entries {
-                    entries_tree.insert(&sequenced.time[..], &sequenced.entry.to_bytes()[..])?;
                     pending.remove(&sequenced.token.to_be_bytes()[..])?;
                 }
                 Ok::<(), Abort>(())
             })
             .map_err(StoreError::from)?;
+        drop(held);
         self.shared.durable(&trees)
     }
 

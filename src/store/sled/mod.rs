@@ -1,15 +1,17 @@
 //! The embedded consent store, over sled: one versioned tree per index, inside a `consentry` data folder
 //! that carries its format version.
 //!
-//! Trees: `records-v1` (time key → record JSON), `by-consent-v1` (visitor id + time key → empty,
-//! for every decision but a visitor's first, which sits at the time its id names),
-//! `decisions-v1` (visitor id + the banner's `decision_id` → time key, so a retried post is
-//! answered with the record it already made), `snapshots-v1` (`shown` hash → banner
-//! configuration as served), `erasing-v1` (visitor ids whose erasure has begun, finished at
-//! start if a crash interrupted it), `discoveries-v1` (host + kind + name → what visitors'
-//! pages reported of an undeclared name; created on open, so format 1 still). Writes are
-//! acknowledged only once flushed, through the group commit in `commit.rs`; discoveries,
-//! which are not evidence, only once applied (`discoveries.rs`).
+//! Trees: `records-v1` (time key → record JSON), `by-consent-v2` (a visitor's part + time key
+//! → the `decision_id`'s hash, packed many to a sled entry (`packed.rs`): for every decision
+//! but a visitor's first without a `decision_id` under an id the service made, which sits at
+//! the time its id names; a retried post is answered with the record it already made),
+//! `snapshots-v1` (`shown` hash → banner configuration as served), `erasing-v1` (visitor ids
+//! whose erasure has begun, finished at start if a crash interrupted it), `discoveries-v1`
+//! (host + kind + name → what visitors' pages reported of an undeclared name), and the consent
+//! log's (`log.rs`). Writes are acknowledged only once flushed, through the group commit in
+//! `commit.rs`; discoveries, which are not evidence, only once applied (`discoveries.rs`).
+//! Earlier layouts (`by-consent-v1` and `decisions-v1`, a sled entry per record each) are
+//! converted when the store opens (`migrate.rs`).
 //!
 //! What handlers call is async and does its own blocking (`Sled::blocking`), so no sled call
 //! runs on an async worker. The few blocking methods left (`archive_snapshots`, `purge_before`,
@@ -23,6 +25,8 @@ mod export;
 mod history;
 mod lock;
 mod log;
+mod migrate;
+mod packed;
 mod records;
 mod snapshots;
 mod stats;
@@ -38,7 +42,11 @@ use crate::telemetry::{Metrics, StoreMetrics, StoreOperation};
 
 /// Written in the data folder; a later release reads it to decide whether to migrate.
 const FORMAT_FILE: &str = "FORMAT";
-const FORMAT: &str = "consentry-store 1\n";
+/// Format 2 packs the per-record indexes (`packed.rs`); an earlier release would read its
+/// folders as if no visitor had an index entry, so it must refuse them.
+const FORMAT: &str = "consentry-store 2\n";
+/// The format this release converts from (`migrate.rs`).
+const EARLIER: &str = "consentry-store 1";
 
 /// The engine's name in metrics (`store="sled"`).
 const ENGINE: &str = "sled";
@@ -47,12 +55,13 @@ const ENGINE: &str = "sled";
 /// service's memory flat however many records it holds.
 const CACHE_BYTES: u64 = 4 * 1024 * 1024;
 
-/// A record to write: its time key, its index key (none for a first decision), its decision
-/// key (none without a `decision_id`), its JSON.
+/// A record to write: its time key, its index entry (none for a first decision without a
+/// `decision_id`), its visitor and `decision_id` (for repeats within a batch), its JSON.
 pub(crate) struct Row<'a> {
     pub(crate) time: keys::TimeKey,
-    pub(crate) index: Option<Vec<u8>>,
-    pub(crate) decision: Option<&'a [u8]>,
+    pub(crate) index: Option<[u8; keys::INDEX_ENTRY]>,
+    pub(crate) consent_id: &'a str,
+    pub(crate) decision_id: Option<&'a str>,
     pub(crate) value: &'a [u8],
 }
 
@@ -61,14 +70,15 @@ pub(crate) struct Trees {
     generation: u64,
     db: sled::Db,
     records: sled::Tree,
-    by_consent: sled::Tree,
-    decisions: sled::Tree,
+    /// `by-consent-v2`: entries of `keys::INDEX_ENTRY` bytes.
+    index: packed::Packed,
     snapshots: sled::Tree,
     erasing: sled::Tree,
     discoveries: sled::Tree,
     /// The consent log's trees (`log.rs`).
     log_pending: sled::Tree,
-    log_entries: sled::Tree,
+    /// `log-entries-v2`: time key → the log entry, packed.
+    log_entries: packed::Packed,
     log_erased: sled::Tree,
     log_nodes: sled::Tree,
     log_checkpoints: sled::Tree,
@@ -82,24 +92,19 @@ impl Trees {
     /// one transaction.
     fn insert_records(&self, rows: &[Row<'_>]) -> Result<(), StoreError> {
         use sled::Transactional;
-        (
-            &self.records,
-            &self.by_consent,
-            &self.decisions,
-            &self.log_pending,
-        )
-            .transaction(|(records, by_consent, decisions, pending)| {
+        let _held = self.index.lock();
+        let mut index = self.index.changes();
+        for entry in rows.iter().filter_map(|row| row.index.as_ref()) {
+            index.insert(entry)?;
+        }
+        (&self.records, &self.log_pending, self.index.tree())
+            .transaction(|(records, pending, index_tree)| {
                 for row in rows {
                     records.insert(&row.time[..], row.value)?;
                     // The time key's tail is the writer's sequence id: commit order.
                     pending.insert(&row.time[8..], &row.time[..])?;
-                    if let Some(index) = &row.index {
-                        by_consent.insert(&index[..], &[][..])?;
-                    }
-                    if let Some(decision) = &row.decision {
-                        decisions.insert(&decision[..], &row.time[..])?;
-                    }
                 }
+                index.apply(index_tree)?;
                 Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
             })
             .map_err(StoreError::from)
@@ -151,29 +156,32 @@ impl Shared {
             // The flusher thread flushes; sled's own periodic flush would only compete with it.
             .flush_every_ms(None)
             .open()?;
+        // Earlier layouts are converted before the trees are handed out; each conversion is
+        // idempotent, so a crash part way converts again at the next open.
+        let records = db.open_tree("records-v1")?;
+        let index = packed::Packed::new(
+            db.open_tree("by-consent-v2")?,
+            keys::INDEX_KEY,
+            keys::INDEX_ENTRY,
+        );
+        let log_entries = packed::Packed::new(
+            db.open_tree("log-entries-v2")?,
+            16,
+            16 + crate::store::log::ENTRY_BYTES,
+        );
+        let log_erased = db.open_tree("log-erased-v1")?;
+        migrate::layouts(&db, &index, &log_entries, &log_erased)?;
         let discoveries = db.open_tree("discoveries-v1")?;
         Ok(Trees {
             generation,
-            records: db.open_tree("records-v1")?,
-            by_consent: db.open_tree("by-consent-v1")?,
-            decisions: db.open_tree("decisions-v1")?,
+            records,
+            index,
             snapshots: db.open_tree("snapshots-v1")?,
             erasing: db.open_tree("erasing-v1")?,
             log_pending: db.open_tree("log-pending-v1")?,
-            log_entries: db.open_tree("log-entries-v1")?,
-            log_erased: {
-                let entries = db.open_tree("log-entries-v1")?;
-                let erased = db.open_tree("log-erased-v1")?;
-                log::migrate_leaves(&db, &entries, &erased)?;
-                erased
-            },
-            log_nodes: {
-                let moved = crate::tlog::migrate_legacy(&db).map_err(log::nodes_failed)?;
-                if moved > 0 {
-                    tracing::info!(moved, "the consent log's nodes are converted to tiles");
-                }
-                db.open_tree(crate::tlog::NODES_TREE)?
-            },
+            log_entries,
+            log_erased,
+            log_nodes: db.open_tree(crate::tlog::NODES_TREE)?,
             log_checkpoints: db.open_tree("log-checkpoints-v1")?,
             discovered: AtomicUsize::new(discoveries.len()),
             discoveries,
@@ -347,23 +355,29 @@ impl Sled {
 }
 
 /// Reads the data folder's format, or writes it in a new folder. Read tolerantly (an editor's
-/// CRLF or a lost final newline is still format 1), written durably (a crash on first start
-/// must not leave an empty `FORMAT` that refuses every later start).
+/// CRLF or a lost final newline is still the same format), written durably (a crash on first
+/// start must not leave an empty `FORMAT` that refuses every later start). A folder of format 1
+/// is marked 2 before its trees are converted (when the store opens): a crash part way leaves
+/// a folder only this release opens, and it converts again.
 fn check_format(dir: &Path) -> Result<(), FormatError> {
     let path = dir.join(FORMAT_FILE);
+    let write = || write_durably(dir, FORMAT_FILE, FORMAT.as_bytes()).map_err(FormatError::Io);
     match std::fs::read_to_string(&path) {
         // Notepad and friends write a byte-order mark; it says nothing about the format.
-        Ok(found) if found.trim_start_matches('\u{feff}').trim() == FORMAT.trim() => Ok(()),
-        // Empty: a crash on a first start, before FORMAT was written durably. Format 1 is the
-        // only one there has been, so that is what the folder holds.
-        Ok(found) if found.trim_start_matches('\u{feff}').trim().is_empty() => {
-            tracing::warn!(path = %path.display(), "FORMAT was empty (a crash on first start?); writing it again");
-            write_durably(dir, FORMAT_FILE, FORMAT.as_bytes()).map_err(FormatError::Io)
-        }
-        Ok(found) => Err(FormatError::Other(found.trim().to_owned())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            write_durably(dir, FORMAT_FILE, FORMAT.as_bytes()).map_err(FormatError::Io)
-        }
+        Ok(found) => match found.trim_start_matches('\u{feff}').trim() {
+            found if found == FORMAT.trim() => Ok(()),
+            found if found == EARLIER => {
+                tracing::info!(path = %path.display(), "a data folder of format 1: its indexes are converted to format 2");
+                write()
+            }
+            // Empty: a crash on a first start, before FORMAT was written durably.
+            "" => {
+                tracing::warn!(path = %path.display(), "FORMAT was empty (a crash on first start?); writing it again");
+                write()
+            }
+            found => Err(FormatError::Other(found.to_owned())),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => write(),
         Err(e) => Err(FormatError::Io(e)),
     }
 }

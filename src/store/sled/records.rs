@@ -15,17 +15,11 @@ impl Sled {
         let value = serde_json::to_vec(record)?;
         let nanos = keys::nanos(record.recorded_at);
         let (reply, answer) = oneshot::channel();
-        // A first decision under a service-made id cannot be a repeat, but its entry is
-        // written all the same: the banner's retry of it names the id the answer gave.
-        let decision = record
-            .decision_id
-            .as_ref()
-            .map(|decision| keys::decision_key(record.consent_id.as_str(), decision));
         let write = super::commit::Write {
             nanos,
             consent_id: record.consent_id.as_str().to_owned(),
             indexed: !record.first_decision,
-            decision,
+            decision_id: record.decision_id.clone(),
             value,
             reply,
         };
