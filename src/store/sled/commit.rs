@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 use super::keys;
 use super::{Shared, StoreError, Trees};
-use crate::store::records::{Owner, Stored};
+use crate::store::records::Stored;
 use crate::telemetry::StoreOperation;
 
 /// How a waiter hears the outcome of the flush that covers its write.
@@ -267,7 +267,11 @@ fn stored_decision(
         let Some(time) = keys::time_of_entry(entry) else {
             return ControlFlow::Continue(());
         };
-        found = the_decision(trees, &time, consent_id, decision_id);
+        found = trees
+            .record_if(&time, |o| {
+                o.consent_id == consent_id && o.decision_id == Some(decision_id)
+            })
+            .map(|record| record.map(|v| v.to_vec()));
         if matches!(found, Ok(None)) {
             ControlFlow::Continue(())
         } else {
@@ -275,23 +279,6 @@ fn stored_decision(
         }
     })?;
     found
-}
-
-/// The record at `time`, if it is there and `consent_id`'s `decision_id`.
-fn the_decision(
-    trees: &Trees,
-    time: &keys::TimeKey,
-    consent_id: &str,
-    decision_id: &str,
-) -> Result<Option<Vec<u8>>, StoreError> {
-    let Some(value) = trees.records.get(time)? else {
-        return Ok(None);
-    };
-    let owner: Owner<'_> = serde_json::from_slice(&value)?;
-    Ok(
-        (owner.consent_id == consent_id && owner.decision_id == Some(decision_id))
-            .then(|| value.to_vec()),
-    )
 }
 
 fn fail(batch: Vec<Write>, why: &'static str) {

@@ -1,7 +1,6 @@
 //! Removing records: one visitor's on request (all or none, even across a crash) and every
 //! record past the retention.
 
-use crate::store::log::LogEntry;
 use time::{Date, OffsetDateTime};
 
 use super::Sled;
@@ -158,7 +157,7 @@ fn date_of(time: &[u8]) -> Date {
 fn remove_batch(trees: &super::Trees, removals: &[Removal]) -> Result<(), StoreError> {
     use sled::Transactional;
     // In the writers' order (records' writer: the index; the sequencer: the log's entries).
-    let held = (trees.index.lock(), trees.log_entries.lock());
+    let _held = (trees.index.lock(), trees.log_entries.lock());
     let mut index = trees.index.changes();
     let mut logged = trees.log_entries.changes();
     let mut erased = Vec::new();
@@ -167,7 +166,7 @@ fn remove_batch(trees: &super::Trees, removals: &[Removal]) -> Result<(), StoreE
         // The salt goes with the record; the leaf hash stays in the log's nodes, and the leaf
         // is marked erased.
         if let Some(entry) = logged.remove(&removal.time)? {
-            erased.extend(LogEntry::from_bytes(&entry[16..]).map(|e| e.index));
+            erased.extend(super::log::unpack(&entry).map(|e| e.index));
         }
     }
     (
@@ -187,9 +186,7 @@ fn remove_batch(trees: &super::Trees, removals: &[Removal]) -> Result<(), StoreE
             }
             Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
         })
-        .map_err(StoreError::from)?;
-    drop(held);
-    Ok(())
+        .map_err(StoreError::from)
 }
 
 #[cfg(test)]

@@ -51,8 +51,8 @@ impl Sled {
             let Some(time) = keys::time_of_entry(entry).filter(|t| later(t)) else {
                 return ControlFlow::Continue(());
             };
-            match Self::owned_by(trees, &time, consent_id) {
-                Ok(true) if !out.contains(&time) => {
+            match trees.record_if(&time, |o| o.consent_id == consent_id) {
+                Ok(Some(_)) if !out.contains(&time) => {
                     out.push(time);
                     taken += 1;
                 }
@@ -70,19 +70,6 @@ impl Sled {
         out.sort_unstable();
         out.truncate(limit);
         Ok(out)
-    }
-
-    /// Whether the record at `time` is there and `consent_id`'s.
-    fn owned_by(
-        trees: &super::Trees,
-        time: &keys::TimeKey,
-        consent_id: &str,
-    ) -> Result<bool, StoreError> {
-        let Some(value) = trees.records.get(time)? else {
-            return Ok(false);
-        };
-        let owner: Owner<'_> = serde_json::from_slice(&value)?;
-        Ok(owner.consent_id == consent_id)
     }
 
     /// Every time key of one visitor's records, oldest first.

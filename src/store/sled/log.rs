@@ -54,25 +54,40 @@ pub(super) fn migrate_leaves(
 
 type Abort = sled::transaction::ConflictableTransactionError<StoreError>;
 
+/// A `log-entries-v2` entry: the record's time key, then its log entry.
+const KEY: usize = std::mem::size_of::<keys::TimeKey>();
+pub(super) const ENTRY: usize = KEY + crate::store::log::ENTRY_BYTES;
+
+/// The `log-entries-v2` tree, packed.
+pub(super) fn packed(tree: sled::Tree) -> super::packed::Packed {
+    super::packed::Packed::new(tree, KEY, ENTRY)
+}
+
+/// The packed entry of the record at `time`.
+pub(super) fn pack(time: &[u8], entry: LogEntry) -> Vec<u8> {
+    let mut packed = time.to_vec();
+    packed.extend_from_slice(&entry.to_bytes());
+    packed
+}
+
+/// The log entry in a packed entry.
+pub(super) fn unpack(packed: &[u8]) -> Option<LogEntry> {
+    LogEntry::from_bytes(packed.get(KEY..)?)
+}
+
 /// Log entries looked up in time order, each packed block decoded once.
 pub(super) struct LogReader<'a>(super::packed::Reader<'a>);
 
 impl LogReader<'_> {
     pub(super) fn get(&mut self, time: &[u8]) -> Result<Option<LogEntry>, StoreError> {
-        Ok(self
-            .0
-            .get(time)?
-            .and_then(|bytes| LogEntry::from_bytes(&bytes[16..])))
+        Ok(self.0.get(time)?.as_deref().and_then(unpack))
     }
 }
 
 impl Trees {
     /// The log entry of the record at `time`, if it is in the log yet.
     pub(super) fn log_entry(&self, time: &[u8]) -> Result<Option<LogEntry>, StoreError> {
-        Ok(self
-            .log_entries
-            .get(time)?
-            .and_then(|bytes| LogEntry::from_bytes(&bytes[16..])))
+        self.log_reader().get(time)
     }
 
     /// A reader of log entries for many records in time order (an export's batch).
@@ -180,9 +195,7 @@ impl Sled {
         let held = trees.log_entries.lock();
         let mut changes = trees.log_entries.changes();
         for sequenced in entries {
-            let mut entry = sequenced.time.to_vec();
-            entry.extend_from_slice(&sequenced.entry.to_bytes());
-            changes.insert(&entry)?;
+            changes.insert(&pack(&sequenced.time, sequenced.entry))?;
         }
         (
             &trees.log_nodes,

@@ -31,7 +31,7 @@ pub(super) fn layouts(
         let moved = convert(db, log_entries, &v1, |key, value| {
             let mut entry = key.to_vec();
             entry.extend_from_slice(value);
-            (entry.len() == 16 + crate::store::log::ENTRY_BYTES).then_some(entry)
+            (entry.len() == log::ENTRY).then_some(entry)
         })?;
         drop_tree(db, LOG_ENTRIES_V1)?;
         tracing::info!(
@@ -178,7 +178,7 @@ mod tests {
             keys::INDEX_KEY,
             keys::INDEX_ENTRY,
         );
-        let log_entries = Packed::new(db.open_tree("log-entries-v2").expect("log"), 16, 40);
+        let log_entries = log::packed(db.open_tree("log-entries-v2").expect("log"));
         let erased = db.open_tree("log-erased-v1").expect("erased");
         layouts(&db, &index, &log_entries, &erased).expect("converted");
 
@@ -195,7 +195,10 @@ mod tests {
         );
         let mut entry = times[1].to_vec();
         entry.extend_from_slice(&[1u8; 24]);
-        assert_eq!(log_entries.get(&times[1]).expect("read"), Some(entry));
+        assert_eq!(
+            log_entries.reader().get(&times[1]).expect("read"),
+            Some(entry)
+        );
         assert_eq!(log_entries.count().expect("counted"), 3);
         for old in [BY_CONSENT_V1, DECISIONS_V1, LOG_ENTRIES_V1] {
             assert!(!has(&db, old), "{old} is dropped");

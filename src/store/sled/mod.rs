@@ -164,11 +164,7 @@ impl Shared {
             keys::INDEX_KEY,
             keys::INDEX_ENTRY,
         );
-        let log_entries = packed::Packed::new(
-            db.open_tree("log-entries-v2")?,
-            16,
-            16 + crate::store::log::ENTRY_BYTES,
-        );
+        let log_entries = log::packed(db.open_tree("log-entries-v2")?);
         let log_erased = db.open_tree("log-erased-v1")?;
         migrate::layouts(&db, &index, &log_entries, &log_erased)?;
         let discoveries = db.open_tree("discoveries-v1")?;

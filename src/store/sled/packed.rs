@@ -81,13 +81,6 @@ impl Packed {
             .map(|(bound, block)| (bound.to_vec(), block.to_vec())))
     }
 
-    /// The entry whose key is `key`.
-    pub(super) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .committed_block(key)?
-            .and_then(|(_, block)| self.find(&block, key).ok().map(|i| self.nth(&block, i))))
-    }
-
     /// Calls `f` with each entry from `from` on, in key order, until it breaks.
     pub(super) fn scan(
         &self,
@@ -336,10 +329,13 @@ mod tests {
             "appends fill their blocks: {appended}"
         );
         assert_eq!(
-            packed.get(&entry(1234)[..4]).expect("read"),
+            packed.reader().get(&entry(1234)[..4]).expect("read"),
             Some(entry(1234))
         );
-        assert_eq!(packed.get(&5000u32.to_be_bytes()).expect("read"), None);
+        assert_eq!(
+            packed.reader().get(&5000u32.to_be_bytes()).expect("read"),
+            None
+        );
         let mut reader = packed.reader();
         for k in [3u32, 4, 700, 1499] {
             assert_eq!(reader.get(&entry(k)[..4]).expect("read"), Some(entry(k)));
@@ -381,7 +377,7 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(keys(&packed), expected);
         assert_eq!(
-            packed.get(&301u32.to_be_bytes()).expect("read"),
+            packed.reader().get(&301u32.to_be_bytes()).expect("read"),
             Some(replaced)
         );
         let mut from_middle = Vec::new();

@@ -2,9 +2,9 @@
 
 use tokio::sync::oneshot;
 
-use super::Sled;
+use super::{Sled, Trees};
 use crate::consent::ConsentRecord;
-use crate::store::records::Stored;
+use crate::store::records::{Owner, Stored};
 use crate::store::{StoreError, keys};
 
 impl Sled {
@@ -36,5 +36,21 @@ impl Sled {
         answer
             .await
             .unwrap_or(Err(StoreError::unavailable("the writer stopped")))
+    }
+}
+
+impl Trees {
+    /// The record at `time`, if it is there and `keep` accepts its owner: what a read through
+    /// the index checks, since two visitors can share an index entry's visitor part.
+    pub(super) fn record_if(
+        &self,
+        time: &keys::TimeKey,
+        keep: impl FnOnce(&Owner<'_>) -> bool,
+    ) -> Result<Option<sled::IVec>, StoreError> {
+        let Some(value) = self.records.get(time)? else {
+            return Ok(None);
+        };
+        let owner: Owner<'_> = serde_json::from_slice(&value)?;
+        Ok(keep(&owner).then_some(value))
     }
 }
